@@ -1,0 +1,207 @@
+"""The ``dialoguekg`` command: a thin layer that turns arguments into library calls and errors
+into one readable message and an exit code (0 ok, 1 the graph does not conform, 2 bad input or
+configuration). Nothing else in the package exits.
+
+Settings are declared once in ``SETTINGS`` (name, default, environment variable, help); the
+options, ``--help`` and the README's settings table all come from it. Precedence: command line,
+then environment, then default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .errors import DialogueKGError, NotConformingError
+
+if TYPE_CHECKING:
+    from .project import Project
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+    commands: tuple[str, ...]
+    metavar: str = "DIR"
+
+    @property
+    def env(self) -> str:
+        return f"DIALOGUEKG_{self.name.upper()}"
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("project", None, "project folder holding ontology/, data/, queries/ "
+            "(default: the current folder if it is one, else this checkout)",
+            ("build", "validate", "query")),
+    Setting("data", None, "folder of data files (default: PROJECT/data)", ("build", "validate")),
+    Setting("out", "dist", "folder the dumps are written to, replaced atomically", ("build",)),
+    Setting("dist", "dist", "folder of a built graph to query", ("query",)),
+    Setting("endpoint", None, "URL of a SPARQL 1.1 endpoint to query instead of the built graph",
+            ("query",), "URL"),
+    Setting("format", "table", "output format: table, csv, tsv or json", ("query",), "FORMAT"),
+)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _setting(args: argparse.Namespace, name: str) -> str | None:
+    value = getattr(args, name)
+    if value is not None:
+        return str(value)
+    setting = next(s for s in SETTINGS if s.name == name)
+    return os.environ.get(setting.env) or setting.default
+
+
+def _project_and_data(args: argparse.Namespace) -> tuple[Project, Path]:
+    from . import project as project_mod
+
+    root = _setting(args, "project")
+    project = project_mod.find(Path(root) if root else None)
+    data = _setting(args, "data")
+    return project, _relative(Path(data) if data else project.data_dir)
+
+
+def _relative(path: Path) -> Path:
+    """The path as the user would type it: relative to the current folder where it lies below."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Read data/, build and validate the graph, write the dumps; nothing is written on error."""
+    from . import export
+    from . import project as project_mod
+
+    project, data_dir = _project_and_data(args)
+    compiled = project_mod.compile_graph(project, data_dir, _progress)
+    for finding in compiled.report.warnings:
+        _progress(finding.line())
+    if not compiled.report.conforms:
+        raise NotConformingError(compiled.report.text())
+    out = Path(_setting(args, "out") or "dist")
+    _progress(f"writing {out}")
+    graph = compiled.built.graph
+    files = export.all_files(graph, project.ontology(), export.load_context(project.context_file))
+    export.write(out, files)
+    claims = len(compiled.data.claims) + len(compiled.data.records["links"])
+    print(f"built {out}: {len(graph)} triples, {export.entity_count(graph)} entities, {claims} claims, "
+          f"{len(files)} files, {len(compiled.report.violations)} violations, "
+          f"{len(compiled.report.warnings)} warnings")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Print the SHACL report in plain words; exit 0 if the graph conforms, 1 if not."""
+    from . import project as project_mod
+
+    project, data_dir = _project_and_data(args)
+    compiled = project_mod.compile_graph(project, data_dir, _progress)
+    print(compiled.report.text())
+    return 0 if compiled.report.conforms else 1
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run a shipped query (by name) or a query file on the built graph or an endpoint."""
+    from . import query as q
+
+    root = _setting(args, "project")
+    queries_dir = _queries_dir(Path(root) if root else None)
+    if args.list:
+        for named in q.shipped_queries(queries_dir):
+            print(f"{named.name:24} {named.question}")
+        return 0
+    if not args.query:
+        raise DialogueKGError("name a query or a .rq file (dialoguekg query --list shows the shipped ones)")
+    fmt = _setting(args, "format") or "table"
+    if fmt not in q.FORMATS:
+        raise DialogueKGError(f"--format {fmt!r} is not known; choose one of: {', '.join(q.FORMATS)}")
+    named = q.find_query(args.query, queries_dir)
+    endpoint = _setting(args, "endpoint")
+    store: q.Store
+    if endpoint:
+        store = q.RemoteStore(endpoint)
+    else:
+        store = q.LocalStore(Path(_setting(args, "dist") or "dist") / "dialoguekg.nq")
+    sys.stdout.write(q.render(store.query(named.text), fmt))
+    return 0
+
+
+def _queries_dir(root: Path | None) -> Path:
+    """queries/ of the project, found without importing rdflib (the query path stays light)."""
+    for candidate in ([root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]):
+        if (candidate / "queries").is_dir():
+            return candidate / "queries"
+    return (root or Path.cwd()) / "queries"
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "build": cmd_build,
+    "validate": cmd_validate,
+    "query": cmd_query,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, with each command's options taken from ``SETTINGS``."""
+    top = argparse.ArgumentParser(
+        prog="dialoguekg",
+        description="Build, validate and query the dialoguekg knowledge graph.",
+        epilog="Exit codes: 0 ok, 1 the graph does not conform to the shapes, 2 bad input or configuration.",
+    )
+    top.add_argument("--version", action="version", version=f"dialoguekg {__version__}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, function in COMMANDS.items():
+        sub = commands.add_parser(name, help=(function.__doc__ or "").splitlines()[0],
+                                  description=function.__doc__)
+        if name == "query":
+            sub.add_argument("query", nargs="?", metavar="NAME|FILE",
+                             help="a shipped query's name (see --list) or a .rq file")
+            sub.add_argument("--list", action="store_true", help="list the shipped queries and their questions")
+        for setting in SETTINGS:
+            if name in setting.commands:
+                default = f" [env {setting.env}" + (f", default {setting.default}]" if setting.default else "]")
+                sub.add_argument(setting.flag, metavar=setting.metavar, default=None,
+                                 help=setting.help + default)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run one command, turning our errors into a message and an exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except NotConformingError as exc:
+        print(exc.report_text, file=sys.stderr)
+        print("dialoguekg: the graph does not conform to the shapes; nothing was written",
+              file=sys.stderr)
+        return exc.exit_code
+    except DialogueKGError as exc:
+        print(f"dialoguekg: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The exception tree of dialoguekg; library code raises these, only ``cli`` turns them into exits.
+
+    DialogueKGError                 root; exit code 2 unless said otherwise
+    ├── SourceDataError             a data file is malformed or inconsistent (file, line, record)
+    ├── ProjectError                ontology, shapes or context missing or unreadable
+    ├── NotConformingError          the graph violates the shapes (exit code 1)
+    └── QueryError                  a query cannot be found, parsed or answered
+        └── EndpointError           a remote SPARQL endpoint failed or could not be reached
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DialogueKGError(Exception):
+    """Root of every error the library raises on purpose."""
+
+    exit_code = 2
+
+
+class SourceDataError(DialogueKGError):
+    """Bad input in ``data/``: says where (file, line, record), what is wrong, what was expected."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        problem: str,
+        *,
+        line: int | None = None,
+        record: str | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.record = record
+        self.problem = problem
+        self.expected = expected
+        where = f"{self.path}:{line}" if line else str(self.path)
+        message = f"{where}: {f'{record}: ' if record else ''}{problem}"
+        if expected:
+            message += f"; expected {expected}"
+        super().__init__(message)
+
+
+class ProjectError(DialogueKGError):
+    """The ontology, shapes, context or queries of the project cannot be used."""
+
+
+class NotConformingError(DialogueKGError):
+    """The built graph does not conform to the SHACL shapes; carries the plain-words report."""
+
+    exit_code = 1
+
+    def __init__(self, report_text: str) -> None:
+        self.report_text = report_text
+        super().__init__(report_text)
+
+
+class QueryError(DialogueKGError):
+    """A query could not be found, parsed or run."""
+
+
+class EndpointError(QueryError):
+    """A remote SPARQL endpoint answered with an error or could not be reached."""

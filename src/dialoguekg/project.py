@@ -1,0 +1,85 @@
+"""Find a project's folders by convention and run the stages in order: read → build → validate.
+
+A project is a folder holding ``ontology/`` (the ontology, its JSON-LD context and the shapes),
+``data/`` and ``queries/``; pointed at one, nothing else needs a flag (Datasette's configuration
+directory mode). The default is the current folder if it is a project, else this checkout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from . import graph as graph_stage
+from . import sources, validate
+from .errors import ProjectError
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def ontology_file(self) -> Path:
+        return self.root / "ontology" / "dialoguekg.ttl"
+
+    @property
+    def context_file(self) -> Path:
+        return self.root / "ontology" / "context.jsonld"
+
+    @property
+    def shapes_file(self) -> Path:
+        return self.root / "ontology" / "shapes" / "shapes.ttl"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    def ontology(self) -> Graph:
+        return validate.load_graph(self.ontology_file)
+
+    def shapes(self) -> Graph:
+        return validate.load_graph(self.shapes_file)
+
+
+def find(root: Path | None = None) -> Project:
+    """The project at ``root``, or the current folder, or the checkout this package runs from."""
+    candidates = [root] if root is not None else [Path.cwd(), Path(__file__).resolve().parents[2]]
+    for candidate in candidates:
+        if (candidate / "ontology" / "dialoguekg.ttl").is_file():
+            return Project(candidate)
+    where = root if root is not None else Path.cwd()
+    raise ProjectError(f"{where} is not a dialoguekg project: ontology/dialoguekg.ttl not found")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The outcome of reading, building and validating: the graph and its report."""
+
+    data: sources.SourceData
+    built: graph_stage.Built
+    report: validate.Report
+
+
+def compile_graph(project: Project, data_dir: Path, progress: Progress) -> Compiled:
+    """Read ``data_dir``, build the graph and validate it (raises SourceDataError on bad input)."""
+    progress(f"reading {data_dir}")
+    data = sources.load(data_dir)
+    records = sum(len(r) for r in data.records.values())
+    progress(f"  {records} records, {len(data.claims)} claims")
+    progress("building the graph")
+    built = graph_stage.build(data)
+    progress(f"  {len(built.graph)} triples")
+    progress(f"validating against {project.shapes_file}")
+    report = validate.validate(built.graph, project.shapes(), project.ontology(), built.origins)
+    progress(f"  {len(report.violations)} violations, {len(report.warnings)} warnings")
+    return Compiled(data, built, report)
