@@ -1,4 +1,5 @@
-"""dialoguekg: the source-tracked knowledge graph of the CPC's dialogues with world political parties.
+"""dialoguekg: a source-tracked knowledge graph of the CPC's dialogues with world political parties.
+
 
 The package follows the data's path: ``sources`` (read ``data/``) → ``graph`` (build RDF) →
 ``validate`` (SHACL) → ``export`` (dumps) → ``query`` (SPARQL), plus ``cli``.

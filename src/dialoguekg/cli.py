@@ -42,14 +42,23 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("project", None, "project folder holding ontology/, data/, queries/ "
-            "(default: the current folder if it is one, else this checkout)",
-            ("build", "validate", "query")),
+    Setting(
+        "project",
+        None,
+        "project folder holding ontology/, data/, queries/ "
+        "(default: the current folder if it is one, else this checkout)",
+        ("build", "validate", "query"),
+    ),
     Setting("data", None, "folder of data files (default: PROJECT/data)", ("build", "validate")),
     Setting("out", "dist", "folder the dumps are written to, replaced atomically", ("build",)),
     Setting("dist", "dist", "folder of a built graph to query", ("query",)),
-    Setting("endpoint", None, "URL of a SPARQL 1.1 endpoint to query instead of the built graph",
-            ("query",), "URL"),
+    Setting(
+        "endpoint",
+        None,
+        "URL of a SPARQL 1.1 endpoint to query instead of the built graph",
+        ("query",),
+        "URL",
+    ),
     Setting("format", "table", "output format: table, csv, tsv or json", ("query",), "FORMAT"),
 )
 
@@ -105,9 +114,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     files = export.all_files(graph, project.ontology(), export.load_context(project.context_file))
     export.write(out, files)
     claims = len(compiled.data.claims) + len(compiled.data.records["links"])
-    print(f"built {out}: {len(graph)} triples, {export.entity_count(graph)} entities, {claims} claims, "
-          f"{len(files)} files, {len(compiled.report.violations)} violations, "
-          f"{len(compiled.report.warnings)} warnings")
+    print(
+        f"built {out}: {len(graph)} triples, {export.entity_count(graph)} entities, "
+        f"{claims} claims, "
+        f"{len(files)} files, {len(compiled.report.violations)} violations, "
+        f"{len(compiled.report.warnings)} warnings"
+    )
     return 0
 
 
@@ -132,10 +144,14 @@ def cmd_query(args: argparse.Namespace) -> int:
             print(f"{named.name:24} {named.question}")
         return 0
     if not args.query:
-        raise DialogueKGError("name a query or a .rq file (dialoguekg query --list shows the shipped ones)")
+        raise DialogueKGError(
+            "name a query or a .rq file (dialoguekg query --list shows the shipped ones)"
+        )
     fmt = _setting(args, "format") or "table"
     if fmt not in q.FORMATS:
-        raise DialogueKGError(f"--format {fmt!r} is not known; choose one of: {', '.join(q.FORMATS)}")
+        raise DialogueKGError(
+            f"--format {fmt!r} is not known; choose one of: {', '.join(q.FORMATS)}"
+        )
     named = q.find_query(args.query, queries_dir)
     endpoint = _setting(args, "endpoint")
     store: q.Store
@@ -149,7 +165,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _queries_dir(root: Path | None) -> Path:
     """queries/ of the project, found without importing rdflib (the query path stays light)."""
-    for candidate in ([root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]):
+    for candidate in [root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]:
         if (candidate / "queries").is_dir():
             return candidate / "queries"
     return (root or Path.cwd()) / "queries"
@@ -167,22 +183,33 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="dialoguekg",
         description="Build, validate and query the dialoguekg knowledge graph.",
-        epilog="Exit codes: 0 ok, 1 the graph does not conform to the shapes, 2 bad input or configuration.",
+        epilog="Exit codes: 0 ok, 1 the graph does not conform to the shapes, "
+        "2 bad input or configuration.",
     )
     top.add_argument("--version", action="version", version=f"dialoguekg {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, function in COMMANDS.items():
-        sub = commands.add_parser(name, help=(function.__doc__ or "").splitlines()[0],
-                                  description=function.__doc__)
+        sub = commands.add_parser(
+            name, help=(function.__doc__ or "").splitlines()[0], description=function.__doc__
+        )
         if name == "query":
-            sub.add_argument("query", nargs="?", metavar="NAME|FILE",
-                             help="a shipped query's name (see --list) or a .rq file")
-            sub.add_argument("--list", action="store_true", help="list the shipped queries and their questions")
+            sub.add_argument(
+                "query",
+                nargs="?",
+                metavar="NAME|FILE",
+                help="a shipped query's name (see --list) or a .rq file",
+            )
+            sub.add_argument(
+                "--list", action="store_true", help="list the shipped queries and their questions"
+            )
         for setting in SETTINGS:
             if name in setting.commands:
-                default = f" [env {setting.env}" + (f", default {setting.default}]" if setting.default else "]")
-                sub.add_argument(setting.flag, metavar=setting.metavar, default=None,
-                                 help=setting.help + default)
+                default = f" [env {setting.env}" + (
+                    f", default {setting.default}]" if setting.default else "]"
+                )
+                sub.add_argument(
+                    setting.flag, metavar=setting.metavar, default=None, help=setting.help + default
+                )
     return top
 
 
@@ -193,8 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except NotConformingError as exc:
         print(exc.report_text, file=sys.stderr)
-        print("dialoguekg: the graph does not conform to the shapes; nothing was written",
-              file=sys.stderr)
+        print(
+            "dialoguekg: the graph does not conform to the shapes; nothing was written",
+            file=sys.stderr,
+        )
         return exc.exit_code
     except DialogueKGError as exc:
         print(f"dialoguekg: error: {exc}", file=sys.stderr)

@@ -1,11 +1,11 @@
 """The exception tree of dialoguekg; library code raises these, only ``cli`` turns them into exits.
 
-    DialogueKGError                 root; exit code 2 unless said otherwise
-    ├── SourceDataError             a data file is malformed or inconsistent (file, line, record)
-    ├── ProjectError                ontology, shapes or context missing or unreadable
-    ├── NotConformingError          the graph violates the shapes (exit code 1)
-    └── QueryError                  a query cannot be found, parsed or answered
-        └── EndpointError           a remote SPARQL endpoint failed or could not be reached
+DialogueKGError                 root; exit code 2 unless said otherwise
+├── SourceDataError             a data file is malformed or inconsistent (file, line, record)
+├── ProjectError                ontology, shapes or context missing or unreadable
+├── NotConformingError          the graph violates the shapes (exit code 1)
+└── QueryError                  a query cannot be found, parsed or answered
+    └── EndpointError           a remote SPARQL endpoint failed or could not be reached
 """
 
 from __future__ import annotations

@@ -94,7 +94,9 @@ def _sorted_lines(text: bytes) -> bytes:
 def _jsonld(graph: Graph, context: Mapping[str, Any]) -> bytes:
     text = graph.serialize(format="json-ld", context=dict(context), auto_compact=True)
     document = _canonical(json.loads(text))
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode(
+        "utf-8"
+    )
 
 
 def _canonical(node: Any) -> Any:
@@ -108,7 +110,9 @@ def _canonical(node: Any) -> Any:
 
 
 def _to_ox(graph: Graph) -> list[ox.Triple]:
-    return list(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    return list(
+        ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    )
 
 
 def _quads(graph: Graph, ontology: Graph) -> list[ox.Quad]:
@@ -117,7 +121,9 @@ def _quads(graph: Graph, ontology: Graph) -> list[ox.Quad]:
     named = ox.NamedNode(str(ONTOLOGY_IRI))
     quads = [ox.Quad(t.subject, t.predicate, t.object, default) for t in _to_ox(graph)]
     quads += [ox.Quad(t.subject, t.predicate, t.object, named) for t in _to_ox(ontology)]
-    return sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return sorted(
+        quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+    )
 
 
 def _oxigraph(quads: list[ox.Quad], fmt: ox.RdfFormat) -> bytes:
@@ -133,12 +139,26 @@ def describe(graph: Graph, dumps: Mapping[str, bytes], modified: str | None) -> 
     ds = DATASET_IRI
     void.add((ds, RDF.type, VOID.Dataset))
     void.add((ds, RDF.type, DCAT.Dataset))
-    void.add((ds, DCTERMS.title, Literal("dialoguekg: the CPC's dialogues with world political parties", lang="en")))
-    void.add((ds, DCTERMS.description, Literal(
-        "A source-tracked knowledge graph of the CPC in Dialogue with World Political Parties "
-        "High-level Meeting, its predecessor and related summits: meetings, sessions, parties, "
-        "persons, roles and participations, every contestable fact a claim citing its source.",
-        lang="en")))
+    void.add(
+        (
+            ds,
+            DCTERMS.title,
+            Literal("dialoguekg: the CPC's dialogues with world political parties", lang="en"),
+        )
+    )
+    void.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "A source-tracked knowledge graph of the CPC in Dialogue with World Political "
+                "Parties High-level Meeting, its predecessor and related summits: meetings, "
+                "sessions, parties, persons, roles and participations, every contestable fact "
+                "a claim citing its source.",
+                lang="en",
+            ),
+        )
+    )
     void.add((ds, DCTERMS.license, DATA_LICENSE))
     void.add((ds, DCAT.version, Literal(__version__)))
     void.add((ds, DCTERMS.publisher, Literal("The dialoguekg developers")))
@@ -152,8 +172,16 @@ def describe(graph: Graph, dumps: Mapping[str, bytes], modified: str | None) -> 
         part = URIRef(f"{ds}/class/{_slug(cls)}")
         void.add((ds, VOID.classPartition, part))
         void.add((part, VOID["class"], cls))
-        void.add((part, VOID.entities, Literal(len(set(graph.subjects(RDF.type, cls))), datatype=XSD.integer)))
-    links = [(s, o) for s, p, o in graph.triples((None, OWL.sameAs, None)) if str(o).startswith(str(WD))]
+        void.add(
+            (
+                part,
+                VOID.entities,
+                Literal(len(set(graph.subjects(RDF.type, cls))), datatype=XSD.integer),
+            )
+        )
+    links = [
+        (s, o) for s, p, o in graph.triples((None, OWL.sameAs, None)) if str(o).startswith(str(WD))
+    ]
     linkset = URIRef(f"{ds}/links/wikidata")
     void.add((ds, VOID.subset, linkset))
     void.add((linkset, RDF.type, VOID.Linkset))
@@ -168,14 +196,25 @@ def describe(graph: Graph, dumps: Mapping[str, bytes], modified: str | None) -> 
         void.add((ds, VOID.dataDump, dist))
         void.add((dist, RDF.type, DCAT.Distribution))
         void.add((dist, DCAT.downloadURL, dist))
-        void.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{fmt.media_type}")))
+        void.add(
+            (
+                dist,
+                DCAT.mediaType,
+                URIRef(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
+            )
+        )
         void.add((dist, DCTERMS["format"], Literal(fmt.media_type)))
         void.add((dist, DCAT.byteSize, Literal(len(dumps[name]), datatype=XSD.nonNegativeInteger)))
         void.add((dist, SPDX.checksum, checksum))
         void.add((checksum, RDF.type, SPDX.Checksum))
         void.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        void.add((checksum, SPDX.checksumValue,
-                  Literal(hashlib.sha256(dumps[name]).hexdigest(), datatype=XSD.hexBinary)))
+        void.add(
+            (
+                checksum,
+                SPDX.checksumValue,
+                Literal(hashlib.sha256(dumps[name]).hexdigest(), datatype=XSD.hexBinary),
+            )
+        )
     return _turtle(void)
 
 
@@ -187,14 +226,15 @@ def entity_count(graph: Graph) -> int:
 def _slug(iri: URIRef) -> str:
     for prefix, ns in PREFIXES.items():
         if str(iri).startswith(str(ns)):
-            return f"{prefix}-{str(iri)[len(str(ns)):]}"
+            return f"{prefix}-{str(iri)[len(str(ns)) :]}"
     return hashlib.sha256(str(iri).encode()).hexdigest()[:12]
 
 
 def checksums(files: Mapping[str, bytes]) -> bytes:
     """``sha256sum``-compatible lines, sorted by file name."""
     return "".join(
-        f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in sorted(files.items())
+        f"{hashlib.sha256(content).hexdigest()}  {name}\n"
+        for name, content in sorted(files.items())
     ).encode("ascii")
 
 
@@ -227,9 +267,9 @@ def all_files(graph: Graph, ontology: Graph, context: Mapping[str, Any]) -> dict
 def write(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Replace ``out_dir`` with exactly ``files``, atomically; refuse a folder we did not write."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or (
-        any(out_dir.iterdir()) and not (out_dir / CHECKSUMS).is_file()
-    )):
+    if out_dir.exists() and (
+        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / CHECKSUMS).is_file())
+    ):
         raise DialogueKGError(
             f"refusing to replace {out_dir}: it holds files dialoguekg did not write "
             f"(no {CHECKSUMS}); choose an empty or new folder with --out"

@@ -93,8 +93,15 @@ def node_of(record: Record) -> URIRef:
 
 def claim_iri(claim: ClaimSpec) -> URIRef:
     """``claim/{subject}-{field}-{hash}``: readable, and stable under reordering of the files."""
-    content = repr((claim.subject, claim.field, str(claim.value), claim.source,
-                    sorted((k, str(v)) for k, v in claim.qualifiers.items())))
+    content = repr(
+        (
+            claim.subject,
+            claim.field,
+            str(claim.value),
+            claim.source,
+            sorted((k, str(v)) for k, v in claim.qualifiers.items()),
+        )
+    )
     digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:10]
     return ID[f"claim/{claim.subject.replace('/', '-')}-{claim.field.replace('_', '-')}-{digest}"]
 
@@ -184,7 +191,9 @@ def _link(record: Record) -> tuple[list[Triple], ClaimSpec]:
     """A Wikidata link: the plain link and id triples, and the claim citing its evidence."""
     v = record.values
     entity = ID[v["entity"]]
-    predicate = LINK_PREDICATE.get(KIND_OF_SEGMENT[v["entity"].split("/")[0]], DEFAULT_LINK_PREDICATE)
+    predicate = LINK_PREDICATE.get(
+        KIND_OF_SEGMENT[v["entity"].split("/")[0]], DEFAULT_LINK_PREDICATE
+    )
     item = WD[v["qid"]]
     triples: list[Triple] = [(entity, predicate, item), (entity, DKG.wikidataId, Literal(v["qid"]))]
     qualifiers = {"quote": v["quote"]} if "quote" in v else {}
@@ -227,8 +236,10 @@ def _claim_triples(claim: ClaimSpec, node: URIRef, labels: dict[str, str]) -> It
     subject_label = labels.get(claim.subject, claim.subject)
     field_label = claim.field.replace("_", " ")
     source_label = labels.get(f"source/{claim.source}", claim.source)
-    yield node, RDFS.label, Literal(
-        f"{subject_label}: {field_label} {claim.value} (per {source_label})", lang="en"
+    yield (
+        node,
+        RDFS.label,
+        Literal(f"{subject_label}: {field_label} {claim.value} (per {source_label})", lang="en"),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ Term = dict[str, str]  # {"type": "uri"|"literal"|"bnode", "value": ..., "xml:la
 
 @dataclass
 class Result:
-    """A query's answer: variable bindings (SELECT), a boolean (ASK), or RDF (CONSTRUCT/DESCRIBE)."""
+    """A query's answer: bindings (SELECT), a boolean (ASK), or RDF (CONSTRUCT, DESCRIBE)."""
 
     variables: list[str] = field(default_factory=list)
     rows: list[dict[str, Term]] = field(default_factory=list)
@@ -116,6 +117,8 @@ class RemoteStore:
         client = SPARQLWrapper(self.endpoint, agent=USER_AGENT)
         client.setTimeout(int(self.timeout))
         client.setQuery(sparql)
+        # SPARQLWrapper's own detection misreads comments holding quotes ("People's" → MOVE)
+        client.queryType = query_form(sparql)
         graph_query = client.queryType in ("CONSTRUCT", "DESCRIBE")
         if graph_query:
             client.setReturnFormat("turtle")
@@ -128,13 +131,64 @@ class RemoteStore:
                 return Result(rdf=response.response.read())
             document = response.convert()
         except SPARQLWrapperException as exc:
-            raise EndpointError(f"{self.endpoint} refused the query: {_first_line(str(exc))}") from exc
+            raise EndpointError(
+                f"{self.endpoint} refused the query: {_first_line(str(exc))}"
+            ) from exc
         except (URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise EndpointError(f"{self.endpoint} could not be reached: {reason}") from exc
         if not isinstance(document, dict):
             raise EndpointError(f"{self.endpoint} did not answer with SPARQL JSON results")
         return Result.from_json(document)
+
+
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def strip_comments(sparql: str) -> str:
+    """The query without ``#`` comments; a ``#`` inside an IRI or a string is kept."""
+    out: list[str] = []
+    quote: str | None = None
+    in_iri = in_comment = False
+    i = 0
+    while i < len(sparql):
+        char = sparql[i]
+        if in_comment:
+            if char == "\n":
+                in_comment = False
+                out.append(char)
+        elif quote:
+            out.append(char)
+            if char == "\\" and i + 1 < len(sparql):
+                out.append(sparql[i + 1])
+                i += 1
+            elif sparql.startswith(quote, i):
+                out.append(sparql[i + 1 : i + len(quote)])
+                i += len(quote) - 1
+                quote = None
+        elif in_iri:
+            out.append(char)
+            in_iri = char != ">"
+        elif char == "#":
+            in_comment = True
+        elif char in "\"'":
+            quote = char * 3 if sparql.startswith(char * 3, i) else char
+            out.append(quote)
+            i += len(quote) - 1
+        else:
+            in_iri = char == "<" and bool(re.match(r"<[^\s<>]*>", sparql[i:]))
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments and terms."""
+    text = re.sub(r"<[^\s<>]*>", "<>", strip_comments(sparql))
+    match = re.search(r"\b(" + "|".join(_FORMS) + r")\b", text, re.IGNORECASE)
+    if match is None:
+        raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
+    return match.group(1).upper()
 
 
 def _first_line(text: str) -> str:
@@ -158,8 +212,11 @@ def read_query(path: Path) -> NamedQuery:
     """A query file, with its question: the first '#' comment line that says 'Question:'."""
     text = path.read_text(encoding="utf-8")
     question = next(
-        (line.split(":", 1)[1].strip() for line in text.splitlines()
-         if line.startswith("#") and "question:" in line.lower()),
+        (
+            line.split(":", 1)[1].strip()
+            for line in text.splitlines()
+            if line.startswith("#") and "question:" in line.lower()
+        ),
         "",
     )
     return NamedQuery(path.stem, path, question, text)
@@ -178,8 +235,10 @@ def find_query(name_or_file: str, directory: Path) -> NamedQuery:
     if shipped.is_file():
         return read_query(shipped)
     names = ", ".join(q.name for q in shipped_queries(directory)) or "(none)"
-    raise QueryError(f"no query named {name_or_file!r} and no file {name_or_file!r}; "
-                     f"shipped queries in {directory}: {names}")
+    raise QueryError(
+        f"no query named {name_or_file!r} and no file {name_or_file!r}; "
+        f"shipped queries in {directory}: {names}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,7 +256,9 @@ def render(result: Result, fmt: str) -> str:
         return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
     if result.boolean is not None:
         word = "true" if result.boolean else "false"
-        return {"csv": f"_askResult\r\n{word}\r\n", "tsv": f"?_askResult\n{word}\n"}.get(fmt, word + "\n")
+        return {"csv": f"_askResult\r\n{word}\r\n", "tsv": f"?_askResult\n{word}\n"}.get(
+            fmt, word + "\n"
+        )
     if fmt == "csv":
         return _csv(result)
     if fmt == "tsv":
@@ -224,7 +285,9 @@ def _tsv_term(term: Term | None) -> str:
         return f"<{value}>"
     if term["type"] == "bnode":
         return f"_:{value}"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    )
     if "xml:lang" in term:
         return f'"{escaped}"@{term["xml:lang"]}'
     datatype = term.get("datatype")
@@ -243,7 +306,7 @@ def short(term: Term | None) -> str:
     if term["type"] == "uri":
         for prefix, namespace in PREFIXES.items():
             if value.startswith(str(namespace)):
-                return f"{prefix}:{value[len(str(namespace)):]}"
+                return f"{prefix}:{value[len(str(namespace)) :]}"
     return value
 
 
@@ -251,8 +314,10 @@ def _table(result: Result) -> str:
     headers = result.variables
     cells = [[short(row.get(v)).replace("\n", " ") for v in headers] for row in result.rows]
     widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(headers)]
+
     def line(values: Sequence[str]) -> str:
         return " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
     rule = "-+-".join("-" * w for w in widths)
     body = [line(headers), rule, *(line(c) for c in cells)]
     count = len(result.rows)

@@ -26,7 +26,7 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from .errors import SourceDataError
-from .vocab import DKG, FOAF, ORG, SCHEMA
+from .vocab import DKG, ORG, SCHEMA
 
 # ---------------------------------------------------------------------------------------------
 # The schema
@@ -92,7 +92,12 @@ CLAIM_QUALIFIERS: tuple[Field, ...] = (
     Field("quote", "str", DKG.quote),
     Field("qualifier", "enum", DKG.countQualifier, values=_QUALIFIERS),
     Field("counted", "text", DKG.counted),
-    Field("status", "enum", DKG.countStatus, values={"registered": "registered", "attended": "attended"}),
+    Field(
+        "status",
+        "enum",
+        DKG.countStatus,
+        values={"registered": "registered", "attended": "attended"},
+    ),
     Field("stated_by", "ref:persons", DKG.statedBy),
     Field("rank", "enum", DKG.rank, values=RANKS),
     Field("reason", "text", DKG.rankReason),
@@ -119,8 +124,13 @@ KINDS: dict[str, Kind] = {
             (
                 Field("id", "key", required=True),
                 Field("title", "str", RDFS.label, required=True),
-                Field("kind", "enum", DKG.sourceKind, required=True,
-                      values={k: k for k in SOURCE_KINDS}),
+                Field(
+                    "kind",
+                    "enum",
+                    DKG.sourceKind,
+                    required=True,
+                    values={k: k for k in SOURCE_KINDS},
+                ),
                 Field("url", "url", SCHEMA.url, required=True),
                 Field("also_urls", "urls", SCHEMA.sameAs),
                 Field("author", "str", SCHEMA.author),
@@ -176,21 +186,37 @@ KINDS: dict[str, Kind] = {
             "roles.yaml",
             (DKG.Role,),
             _common(
-                Field("kind", "enum", RDF.type, required=True, values={
-                    "party-role": DKG.PartyRole,
-                    "state-office": DKG.StateOffice,
-                    "meeting-role": DKG.MeetingRole,
-                }),
-                Field("head_of", "enum", RDF.type, values={
-                    "state": DKG.HeadOfStateOffice,
-                    "government": DKG.HeadOfGovernmentOffice,
-                }),
+                Field(
+                    "kind",
+                    "enum",
+                    RDF.type,
+                    required=True,
+                    values={
+                        "party-role": DKG.PartyRole,
+                        "state-office": DKG.StateOffice,
+                        "meeting-role": DKG.MeetingRole,
+                    },
+                ),
+                Field(
+                    "head_of",
+                    "enum",
+                    RDF.type,
+                    values={
+                        "state": DKG.HeadOfStateOffice,
+                        "government": DKG.HeadOfGovernmentOffice,
+                    },
+                ),
                 Field("country", "ref:countries", DKG.country),
             ),
         ),
-        Kind("concepts", "concepts.yaml", (SKOS.Concept,), _common(
-            Field("definition", "text", SKOS.definition),
-        )),
+        Kind(
+            "concepts",
+            "concepts.yaml",
+            (SKOS.Concept,),
+            _common(
+                Field("definition", "text", SKOS.definition),
+            ),
+        ),
         Kind(
             "events",
             "events.yaml",
@@ -219,17 +245,27 @@ KINDS: dict[str, Kind] = {
                 Field("ordinal", "int", DKG.ordinal),
                 Field("start_date", "date", SCHEMA.startDate, required=True, claim=True),
                 Field("end_date", "date", SCHEMA.endDate, required=True, claim=True),
-                Field("attendance", "enum", SCHEMA.eventAttendanceMode, required=True, values={
-                    "offline": SCHEMA.OfflineEventAttendanceMode,
-                    "online": SCHEMA.OnlineEventAttendanceMode,
-                    "mixed": SCHEMA.MixedEventAttendanceMode,
-                }),
+                Field(
+                    "attendance",
+                    "enum",
+                    SCHEMA.eventAttendanceMode,
+                    required=True,
+                    values={
+                        "offline": SCHEMA.OfflineEventAttendanceMode,
+                        "online": SCHEMA.OnlineEventAttendanceMode,
+                        "mixed": SCHEMA.MixedEventAttendanceMode,
+                    },
+                ),
                 Field("location", "ref:places", SCHEMA.location),
                 Field("theme", "text", DKG.theme, claim=True),
                 Field("party_count", "int", DKG.partyCount, claim=True),
                 Field("country_count", "int", DKG.countryCount, claim=True),
-                Field("first_multilateral_event_after", "ref:events",
-                      DKG.firstMultilateralEventAfter, claim=True),
+                Field(
+                    "first_multilateral_event_after",
+                    "ref:events",
+                    DKG.firstMultilateralEventAfter,
+                    claim=True,
+                ),
                 Field("context_event", "ref:events", DKG.contextEvent),
                 Field("introduced_concepts", "refs:concepts", DKG.introducedConcept),
                 source_many=True,
@@ -285,8 +321,10 @@ KINDS: dict[str, Kind] = {
                 Field("subject", "ref", required=True),
                 Field("property", "str", required=True),
                 Field("value", "any", required=True),
-                *(Field(q.name, q.type, q.predicate, q.name == "source", values=q.values)
-                  for q in CLAIM_QUALIFIERS),
+                *(
+                    Field(q.name, q.type, q.predicate, q.name == "source", values=q.values)
+                    for q in CLAIM_QUALIFIERS
+                ),
             ),
             keyed=False,
             cite=PROV.wasDerivedFrom,
@@ -387,7 +425,7 @@ class Record:
 
     def describe(self) -> str:
         """``person 'xi-jinping' (Xi Jinping)``, or ``participation record 3`` for unkeyed kinds."""
-        noun = IRI_SEGMENT.get(self.kind, self.kind)
+        noun = IRI_SEGMENT.get(self.kind) or {"claims": "claim", "links": "link"}[self.kind]
         if not KINDS[self.kind].keyed:
             return f"{noun} record {self.key}"
         label = self.values.get("name") or self.values.get("title")
@@ -439,30 +477,42 @@ def _read_yaml(path: Path) -> list[_Raw]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SourceDataError(path, f"not UTF-8 text ({exc.reason})", expected="a UTF-8 YAML file") from exc
+        raise SourceDataError(
+            path, f"not UTF-8 text ({exc.reason})", expected="a UTF-8 YAML file"
+        ) from exc
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             return []
         if not isinstance(root, yaml.SequenceNode):
-            raise SourceDataError(path, "the file is not a list of records",
-                                  line=root.start_mark.line + 1,
-                                  expected="a YAML list, each record starting with '- '")
+            raise SourceDataError(
+                path,
+                "the file is not a list of records",
+                line=root.start_mark.line + 1,
+                expected="a YAML list, each record starting with '- '",
+            )
         raws = []
         for item in root.value:
             line = item.start_mark.line + 1
             if not isinstance(item, yaml.MappingNode):
-                raise SourceDataError(path, "a record is not a mapping of fields", line=line,
-                                      expected="'- field: value' lines")
+                raise SourceDataError(
+                    path,
+                    "a record is not a mapping of fields",
+                    line=line,
+                    expected="'- field: value' lines",
+                )
             lines = {str(k.value): v.start_mark.line + 1 for k, v in item.value}
             raws.append(_Raw(loader.construct_object(item, deep=True), line, lines))
         return raws
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "unreadable"
+        if exc.context and exc.context_mark and exc.problem_mark:
+            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         raise SourceDataError(
             path,
-            f"not valid YAML: {exc.problem or exc.context}",
+            f"not valid YAML: {problem}",
             line=mark.line + 1 if mark else None,
             expected="a YAML list of records (check indentation, quotes and colons)",
         ) from exc
@@ -482,7 +532,9 @@ class _Where:
         self.path, self.line, self.record = path, line, record
 
     def fail(self, problem: str, expected: str | None = None) -> SourceDataError:
-        return SourceDataError(self.path, problem, line=self.line, record=self.record, expected=expected)
+        return SourceDataError(
+            self.path, problem, line=self.line, record=self.record, expected=expected
+        )
 
 
 def _check_date(text: str, where: _Where, name: str) -> dt.date:
@@ -491,7 +543,9 @@ def _check_date(text: str, where: _Where, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise where.fail(f"{name} {text!r} is not a real date ({exc})", "a day that exists") from exc
+        raise where.fail(
+            f"{name} {text!r} is not a real date ({exc})", "a day that exists"
+        ) from exc
 
 
 def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
@@ -501,7 +555,9 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
         return value
     if kind in ("int",):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise where.fail(f"{f.name} {value!r} is not a whole number", "a whole number >= 0, e.g. 200")
+            raise where.fail(
+                f"{f.name} {value!r} is not a whole number", "a whole number >= 0, e.g. 200"
+            )
         return value
     if kind == "year":
         text = str(value)
@@ -513,45 +569,64 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
         return [_check_name(f, item, where) for item in items]
     if kind in ("refs", "sources", "urls"):
         items = value if isinstance(value, list) else [value]
-        one = Field(f.name, {"refs": "ref", "sources": "source", "urls": "url"}[kind]
-                    + (":" + f.type.split(":", 1)[1] if ":" in f.type else ""))
+        one = Field(
+            f.name,
+            {"refs": "ref", "sources": "source", "urls": "url"}[kind]
+            + (":" + f.type.split(":", 1)[1] if ":" in f.type else ""),
+        )
         return [_check_scalar(one, item, where) for item in items]
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
         raise where.fail(f"{f.name} is {value!r}", f"a non-empty {_describe_type(f)}")
     text = str(value).strip()
     if kind == "key" and not _KEY.match(text):
-        raise where.fail(f"id {text!r} is not a usable key",
-                         "lower-case letters, digits and single '-' or '.', e.g. xi-jinping")
+        raise where.fail(
+            f"id {text!r} is not a usable key",
+            "lower-case letters, digits and single '-' or '.', e.g. xi-jinping",
+        )
     if kind == "date":
         _check_date(text, where, f.name)
     if kind == "url" and not re.match(r"^https?://[^\s]+$", text):
         raise where.fail(f"{f.name} {text!r} is not a web address", "an http:// or https:// URL")
     if kind == "qid" and not _QID.match(text):
-        raise where.fail(f"qid {text!r} is not a Wikidata item id", "Q followed by digits, e.g. Q15031")
+        raise where.fail(
+            f"qid {text!r} is not a Wikidata item id", "Q followed by digits, e.g. Q15031"
+        )
     if kind == "iso3" and not _ISO3.match(text):
-        raise where.fail(f"iso3 {text!r} is not an ISO 3166-1 alpha-3 code", "three capitals, e.g. ZAF")
+        raise where.fail(
+            f"iso3 {text!r} is not an ISO 3166-1 alpha-3 code", "three capitals, e.g. ZAF"
+        )
     if kind == "enum" and text not in f.values:
-        raise where.fail(f"{f.name} {text!r} is not one of the allowed values",
-                         "one of: " + ", ".join(f.values))
+        raise where.fail(
+            f"{f.name} {text!r} is not one of the allowed values", "one of: " + ", ".join(f.values)
+        )
     return text
 
 
 def _check_name(f: Field, item: Any, where: _Where) -> Name:
     if isinstance(item, str) and item.strip():
         return Name(item.strip())
-    if isinstance(item, dict) and set(item) <= {"name", "lang"} and isinstance(item.get("name"), str):
+    if (
+        isinstance(item, dict)
+        and set(item) <= {"name", "lang"}
+        and isinstance(item.get("name"), str)
+    ):
         lang = str(item.get("lang", "en"))
         if not _LANG.match(lang):
-            raise where.fail(f"{f.name}: language {lang!r} is not a language tag", "e.g. en, zh, ru, es")
+            raise where.fail(
+                f"{f.name}: language {lang!r} is not a language tag", "e.g. en, zh, ru, es"
+            )
         return Name(item["name"].strip(), lang)
-    raise where.fail(f"{f.name} entry {item!r} is not a name",
-                     "a string, or {name: ..., lang: ...}")
+    raise where.fail(
+        f"{f.name} entry {item!r} is not a name", "a string, or {name: ..., lang: ...}"
+    )
 
 
 def _describe_type(f: Field) -> str:
     kind, _, target = f.type.partition(":")
     return {
-        "ref": f"key of a record in {target}.yaml" if target else "reference 'kind/key', e.g. party/united-russia",
+        "ref": f"key of a record in {target}.yaml"
+        if target
+        else "reference 'kind/key', e.g. party/united-russia",
         "source": "source id from sources.yaml",
         "text": "text",
         "str": "text",
@@ -580,7 +655,9 @@ def _check_record(kind: Kind, raw: _Raw, path: Path, index: int) -> tuple[Record
     for f in kind.fields:
         if f.name not in raw.values or raw.values[f.name] is None:
             if f.required:
-                raise where.fail(f"missing required field {f.name!r}", f"{f.name}: <{_describe_type(f)}>")
+                raise where.fail(
+                    f"missing required field {f.name!r}", f"{f.name}: <{_describe_type(f)}>"
+                )
             continue
         value = raw.values[f.name]
         field_where = _Where(path, raw.lines.get(f.name, raw.line), record_label)
@@ -605,8 +682,10 @@ def _claims_of_field(
             allowed = {"value"} | {q.name for q in CLAIM_QUALIFIERS}
             unknown = set(item) - allowed
             if unknown:
-                raise where.fail(f"{f.name}: unknown claim key {sorted(unknown)[0]!r}",
-                                 "one of: " + ", ".join(sorted(allowed)))
+                raise where.fail(
+                    f"{f.name}: unknown claim key {sorted(unknown)[0]!r}",
+                    "one of: " + ", ".join(sorted(allowed)),
+                )
             if "value" not in item:
                 raise where.fail(f"{f.name}: a claim mapping has no 'value'", "value: <the fact>")
             for q in CLAIM_QUALIFIERS:
@@ -617,7 +696,9 @@ def _claims_of_field(
         if f.type == "date":
             checked = str(checked)
         source = qualifiers.pop("source", None) or _first_source(record)
-        specs.append(ClaimSpec(record.ref, f.name, checked, source, qualifiers, Origin(where.path, line)))
+        specs.append(
+            ClaimSpec(record.ref, f.name, checked, source, qualifiers, Origin(where.path, line))
+        )
     return specs
 
 
@@ -638,8 +719,11 @@ def load(directory: Path) -> SourceData:
     """
     directory = Path(directory)
     if not (directory / "sources.yaml").is_file():
-        raise SourceDataError(directory / "sources.yaml", "file not found",
-                              expected="a data directory with sources.yaml and the other files")
+        raise SourceDataError(
+            directory / "sources.yaml",
+            "file not found",
+            expected="a data directory with sources.yaml and the other files",
+        )
     records: dict[str, list[Record]] = {}
     claims: list[ClaimSpec] = []
     pending: list[tuple[Record, Kind, _Raw]] = []
@@ -653,8 +737,11 @@ def load(directory: Path) -> SourceData:
             if kind.keyed:
                 if record.key in seen:
                     raise SourceDataError(
-                        path, f"duplicate id {record.key!r}, first defined at line {seen[record.key]}",
-                        line=raw.line, record=f"record {index + 1}", expected="ids unique within the file",
+                        path,
+                        f"duplicate id {record.key!r}, first defined at line {seen[record.key]}",
+                        line=raw.line,
+                        record=f"record {index + 1}",
+                        expected="ids unique within the file",
                     )
                 seen[record.key] = raw.line
             records[kind.name].append(record)
@@ -662,7 +749,7 @@ def load(directory: Path) -> SourceData:
     data = SourceData(directory, records, claims)
     for record, kind, claim_raw in pending:
         f = kind.field(claim_raw.values["field"])
-        where = _Where(record.origin.path, claim_raw.line, f"record {record.key}")
+        where = _Where(record.origin.path, claim_raw.line, record.describe())
         claims.extend(_claims_of_field(record, f, claim_raw.values["value"], claim_raw.line, where))
     claims.extend(_claims_from_file(data))
     _check_references(data)
@@ -674,20 +761,26 @@ def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
     """Claims of claims.yaml: the subject's kind decides which properties and value types apply."""
     specs = []
     for record in data.records["claims"]:
-        where = _Where(record.origin.path, record.origin.line, f"record {record.key}")
+        where = _Where(record.origin.path, record.origin.line, record.describe())
         subject = str(record.values["subject"])
         subject_kind = _resolve(data, subject, "ref", where, "subject")
         prop = str(record.values["property"])
         kind = KINDS[subject_kind]
         claimable = [f.name for f in kind.fields if f.claim]
         if prop not in claimable:
-            raise where.fail(f"property {prop!r} is not claim-backed for {subject_kind}",
-                             "one of: " + ", ".join(claimable) if claimable else "a subject with claim-backed fields")
+            raise where.fail(
+                f"property {prop!r} is not claim-backed for {subject_kind}",
+                "one of: " + ", ".join(claimable)
+                if claimable
+                else "a subject with claim-backed fields",
+            )
         item = {"value": record.values["value"]} | {
             q.name: record.values[q.name] for q in CLAIM_QUALIFIERS if q.name in record.values
         }
         subject_record = data.get(subject)
-        specs.extend(_claims_of_field(subject_record, kind.field(prop), item, record.origin.line, where))
+        specs.extend(
+            _claims_of_field(subject_record, kind.field(prop), item, record.origin.line, where)
+        )
     return specs
 
 
@@ -699,17 +792,23 @@ def _resolve(data: SourceData, ref: str, ftype: str, where: _Where, name: str) -
     if target:
         keys = {r.key for r in data.records[target]}
         if ref not in keys:
-            raise where.fail(f"{name} {ref!r} is not defined in {target}.yaml",
-                             f"the id of a record in {data.directory / KINDS[target].file}")
+            raise where.fail(
+                f"{name} {ref!r} is not defined in {target}.yaml",
+                f"the id of a record in {data.directory / KINDS[target].file}",
+            )
         return target
     segment, _, key = ref.partition("/")
     kind = KIND_OF_SEGMENT.get(segment)
     if kind is None or not key:
-        raise where.fail(f"{name} {ref!r} is not a reference",
-                         "kind/key with kind one of " + ", ".join(sorted(KIND_OF_SEGMENT)))
+        raise where.fail(
+            f"{name} {ref!r} is not a reference",
+            "kind/key with kind one of " + ", ".join(sorted(KIND_OF_SEGMENT)),
+        )
     if key not in {r.key for r in data.records[kind]}:
-        raise where.fail(f"{name} {ref!r}: {segment} {key!r} is not defined in {KINDS[kind].file}",
-                         f"the id of a record in {data.directory / KINDS[kind].file}")
+        raise where.fail(
+            f"{name} {ref!r}: {segment} {key!r} is not defined in {KINDS[kind].file}",
+            f"the id of a record in {data.directory / KINDS[kind].file}",
+        )
     return kind
 
 
@@ -719,8 +818,9 @@ def _check_references(data: SourceData) -> None:
         for f in kind.fields:
             if f.name not in record.values or not f.type.startswith(("ref", "source")):
                 continue
-            where = _Where(record.origin.path, record.lines.get(f.name, record.origin.line),
-                           f"record {record.key}")
+            where = _Where(
+                record.origin.path, record.lines.get(f.name, record.origin.line), record.describe()
+            )
             value = record.values[f.name]
             single_type = f.type.replace("refs", "ref").replace("sources", "source")
             for ref in value if isinstance(value, list) else [value]:
@@ -749,6 +849,7 @@ def _check_dates_in_order(data: SourceData) -> None:
                     raise SourceDataError(
                         end.origin.path,
                         f"end {end.value} is before start {start.value} (source {source})",
-                        line=end.origin.line, record=subject,
+                        line=end.origin.line,
+                        record=subject,
                         expected="an end date on or after the start date",
                     )

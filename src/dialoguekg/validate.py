@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
@@ -29,6 +31,7 @@ class Finding:
     focus: str
     label: str
     path: str
+    path_iri: str
     message: str
     value: str
     component: str
@@ -60,7 +63,8 @@ class Report:
 
     def text(self) -> str:
         head = (
-            "the graph conforms to the shapes" if self.conforms
+            "the graph conforms to the shapes"
+            if self.conforms
             else f"the graph does not conform: {len(self.violations)} violation(s)"
         )
         lines = [f.line() for f in self.findings]
@@ -85,10 +89,18 @@ def validate(
     import pyshacl
     from pyshacl.errors import ReportableRuntimeError
 
+    data = _PreparedQueryGraph()
+    for triple in graph:
+        data.add(triple)
     try:
         _, results, _ = pyshacl.validate(
-            graph, shacl_graph=shapes, ont_graph=ontology, inference="none",
-            allow_warnings=True, meta_shacl=True,
+            data,
+            shacl_graph=shapes,
+            ont_graph=ontology,
+            inference="none",
+            allow_warnings=True,
+            meta_shacl=True,
+            inplace=True,  # mixes the ontology into our private copy, not the caller's graph
         )
     except ReportableRuntimeError as exc:
         raise ProjectError(f"the SHACL shapes are not valid: {exc.message}") from exc
@@ -100,6 +112,28 @@ def validate(
         for result in results.subjects(RDF.type, SH.ValidationResult)
     ]
     return Report(tuple(sorted(findings, key=lambda f: (f.severity != "Violation", f))))
+
+
+@lru_cache(maxsize=256)
+def _prepared(text: str) -> Any:
+    from rdflib.plugins.sparql import prepareQuery
+
+    return prepareQuery(text)
+
+
+class _PreparedQueryGraph(Graph):
+    """A graph that parses each distinct SPARQL text once.
+
+    pySHACL runs a SPARQL-based constraint once per focus node, passing the same text each
+    time, and rdflib parses a query string on every call (~40 ms, several times the
+    evaluation): with the parsed query reused, validation runs about three times faster
+    (bench/bench.py).
+    """
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str) and not kwargs.get("initNs"):
+            query_object = _prepared(query_object)
+        return super().query(query_object, *args, **kwargs)
 
 
 class _Names:
@@ -121,7 +155,11 @@ class _Names:
             except (KeyError, ValueError):
                 return f"<{node}>"
         if isinstance(node, Literal):
-            return repr(str(node)) if node.datatype is None else f"{node} ({self.curie(node.datatype)})"
+            return (
+                repr(str(node))
+                if node.datatype is None
+                else f"{node} ({self.curie(node.datatype)})"
+            )
         return str(node)
 
 
@@ -145,6 +183,7 @@ def _finding(results: Graph, result: Node, names: _Names, origins: Mapping[URIRe
         focus=str(focus),
         label=names.node(focus) if focus is not None else "?",
         path=names.node(path) if isinstance(path, URIRef) else "",
+        path_iri=str(path) if isinstance(path, URIRef) else "",
         message=text,
         value=names.curie(value) if value is not None else "",
         component=str(component).rsplit("#", 1)[-1] if component is not None else "",

@@ -19,28 +19,31 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/dialoguekg/def")
 SHAPES_IRI = URIRef("https://w3id.org/dialoguekg/shapes")
 DATASET_IRI = URIRef("https://w3id.org/dialoguekg/id/dataset")
 
-PREFIXES: dict[str, Namespace] = {
-    "dkg": DKG,
-    "id": ID,
-    "schema": SCHEMA,
-    "org": ORG,
-    "foaf": FOAF,
-    "prov": PROV,
-    "skos": SKOS,
-    "dcterms": DCTERMS,
-    "owl": OWL,
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "xsd": XSD,
-    "wd": WD,
-    "void": VOID,
-    "dcat": DCAT,
-    "spdx": SPDX,
+PREFIXES: dict[str, str] = {
+    prefix: str(namespace)
+    for prefix, namespace in (
+        ("dkg", DKG),
+        ("id", ID),
+        ("schema", SCHEMA),
+        ("org", ORG),
+        ("foaf", FOAF),
+        ("prov", PROV),
+        ("skos", SKOS),
+        ("dcterms", DCTERMS),
+        ("owl", OWL),
+        ("rdf", RDF),
+        ("rdfs", RDFS),
+        ("xsd", XSD),
+        ("wd", WD),
+        ("void", VOID),
+        ("dcat", DCAT),
+        ("spdx", SPDX),
+    )
 }
 
 
 def entity_iri(kind: str, key: str) -> URIRef:
-    """The published IRI of an entity: ``id/{kind}/{key}`` (DESIGN.md: slash IRIs, readable keys)."""
+    """The published IRI of an entity: ``id/{kind}/{key}`` (slash IRIs, readable keys)."""
     return ID[f"{kind}/{key}"]
 
 

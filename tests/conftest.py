@@ -1,0 +1,93 @@
+"""Shared fixtures: the project, its graph built once per session, and a store over the dumps."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dialoguekg import export
+from dialoguekg.project import Compiled, Project, compile_graph
+from dialoguekg.query import LocalStore
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "cases"
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def compiled(project: Project) -> Compiled:
+    return compile_graph(project, project.data_dir, lambda message: None)
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory, project: Project, compiled: Compiled) -> Path:
+    out = tmp_path_factory.mktemp("build") / "dist"
+    files = export.all_files(
+        compiled.built.graph, project.ontology(), export.load_context(project.context_file)
+    )
+    export.write(out, files)
+    return out
+
+
+@pytest.fixture(scope="session")
+def store(dist: Path) -> LocalStore:
+    return LocalStore(dist / "dialoguekg.nq")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def oxigraph_binary() -> str:
+    """The Oxigraph server installed by the test extra (`pip install oxigraph`)."""
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(found).is_file():
+        pytest.fail("the oxigraph server is not installed: pip install -e '.[test]' installs it")
+    return found
+
+
+@pytest.fixture(scope="session")
+def oxigraph_endpoint(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph SPARQL server on 127.0.0.1, loaded with the N-Quads dump."""
+    exe = oxigraph_binary()
+    location = tmp_path_factory.mktemp("oxigraph")
+    subprocess.run(
+        [exe, "load", "--location", str(location), "--file", str(dist / "dialoguekg.nq")],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("the Oxigraph server did not start")
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

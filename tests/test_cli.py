@@ -1,0 +1,203 @@
+"""The command line: entry point, exit codes, messages, formats, settings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dialoguekg import __version__
+from dialoguekg.cli import SETTINGS, main
+
+from .conftest import ROOT
+
+
+def test_installed_entry_point_runs() -> None:
+    exe = shutil.which("dialoguekg") or str(Path(sys.executable).parent / "dialoguekg")
+    result = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == f"dialoguekg {__version__}"
+
+
+def test_build_prints_progress_and_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "--out", str(tmp_path / "dist")]) == 0
+    captured = capsys.readouterr()
+    assert re.fullmatch(
+        r"built \S+: \d+ triples, \d+ entities, \d+ claims, 7 files, 0 violations, 9 warnings\n",
+        captured.out,
+    )
+    for stage in ("reading", "building the graph", "validating", "writing"):
+        assert stage in captured.err
+    assert (
+        "Warning: CPC in Dialogue with the World schema:endDate: sources disagree: 2016 per"
+        in captured.err
+    )
+
+
+def test_validate_reports_in_plain_words(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Warning: Boris Gryzlov owl:sameAs: has no Wikidata link yet [data/persons.yaml:34" in out
+    )
+    assert out.rstrip().endswith("the graph conforms to the shapes; 9 warning(s)")
+
+
+def non_conforming_copy(tmp_path: Path) -> Path:
+    """Data that reads fine but breaks a shape: a state office with no country."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    roles = data / "roles.yaml"
+    roles.write_text(
+        roles.read_text(encoding="utf-8").replace(
+            "head_of: state, country: nicaragua, ", "head_of: state, "
+        ),
+        encoding="utf-8",
+    )
+    return data
+
+
+def test_validate_exits_1_naming_entity_property_and_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--data", str(non_conforming_copy(tmp_path))]) == 1
+    out = capsys.readouterr().out
+    assert re.search(
+        r"Violation: President of Nicaragua country: a state office needs the country it "
+        r"belongs to \[\S*roles\.yaml:18 \(role 'president-of-nicaragua'",
+        out,
+    ), out
+    assert "the graph does not conform: 1 violation(s)" in out
+
+
+def test_build_of_non_conforming_data_exits_1_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dist"
+    assert main(["build", "--data", str(non_conforming_copy(tmp_path)), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "does not conform to the shapes; nothing was written" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
+def test_query_formats(fmt: str, dist: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "meetings", "--dist", str(dist), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "table":
+        assert out.splitlines()[0].split(" | ")[:3] == ["ordinal", "meeting        ", "start     "]
+        assert "id:meeting/2017" in out and out.endswith("(2 rows)\n")
+    elif fmt == "csv":
+        table = list(csv.reader(io.StringIO(out)))
+        assert table[0] == ["ordinal", "meeting", "start", "end", "venue", "themes"]
+        assert table[1][:5] == [
+            "1",
+            "https://w3id.org/dialoguekg/id/meeting/2017",
+            "2017-11-30",
+            "2017-12-03",
+            "Beijing",
+        ]
+    elif fmt == "tsv":
+        lines = out.splitlines()
+        assert lines[0] == "?ordinal\t?meeting\t?start\t?end\t?venue\t?themes"
+        assert lines[1].split("\t")[:3] == [
+            "1",
+            "<https://w3id.org/dialoguekg/id/meeting/2017>",
+            '"2017-11-30"^^<http://www.w3.org/2001/XMLSchema#date>',
+        ]
+    else:
+        document = json.loads(out)
+        assert document["head"]["vars"][0] == "ordinal"
+        assert document["results"]["bindings"][1]["start"] == {
+            "type": "literal",
+            "value": "2023-03-15",
+            "datatype": "http://www.w3.org/2001/XMLSchema#date",
+        }
+
+
+def test_query_a_file_ask_and_construct(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ask = tmp_path / "ask.rq"
+    ask.write_text("ASK { ?s <https://w3id.org/dialoguekg/def#partyCount> 500 }")
+    assert main(["query", str(ask), "--dist", str(dist)]) == 0
+    assert capsys.readouterr().out == "true\n"
+    construct = tmp_path / "construct.rq"
+    construct.write_text(
+        "CONSTRUCT WHERE { <https://w3id.org/dialoguekg/id/person/xi-jinping> ?p ?o }"
+    )
+    assert main(["query", str(construct), "--dist", str(dist)]) == 0
+    assert "<http://www.wikidata.org/entity/Q15031>" in capsys.readouterr().out
+
+
+def test_query_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 14
+    assert re.search(r"^meetings +Which meetings belong to the series", out, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (
+            ["query", "no-such-query"],
+            r"no query named 'no-such-query' and no file .*shipped queries in \S+: disagreements, ",
+        ),
+        (
+            ["query", "meetings", "--format", "xml"],
+            r"--format 'xml' is not known; choose one of: table, csv, tsv, json",
+        ),
+        (
+            ["query", "meetings", "--dist", "/nonexistent"],
+            r"no built graph at /nonexistent/dialoguekg.nq: run 'dialoguekg build' first",
+        ),
+    ],
+)
+def test_query_errors_are_one_clear_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert err.count("\n") == 1
+
+
+def test_malformed_local_query_names_the_parse_error(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELEKT * WHERE { ?s ?p ?o }")
+    assert main(["query", str(bad), "--dist", str(dist)]) == 2
+    assert "the query is not valid SPARQL: " in capsys.readouterr().err
+
+
+def test_settings_come_from_the_environment(
+    dist: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DIALOGUEKG_DIST", str(dist))
+    monkeypatch.setenv("DIALOGUEKG_FORMAT", "csv")
+    assert main(["query", "keynotes"]) == 0
+    assert capsys.readouterr().out.startswith("meeting,speaker,party,sources\r\n")
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert f"`{setting.flag}`" in readme, setting.flag
+        assert f"`{setting.env}`" in readme, setting.env
+
+
+def test_the_ci_script_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "./run test" in readme
+    assert re.search(r"^exec \./run test$", ci, re.MULTILINE)

@@ -1,0 +1,151 @@
+"""Dumps: every format parses back to the same graph, output is deterministic and atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF
+
+from dialoguekg import export
+from dialoguekg.errors import DialogueKGError
+from dialoguekg.project import Compiled, Project
+from dialoguekg.vocab import DCAT, ONTOLOGY_IRI, SPDX, VOID
+
+from .conftest import ROOT
+
+EXPECTED_FILES = {
+    "dialoguekg.ttl",
+    "dialoguekg.jsonld",
+    "dialoguekg.nt",
+    "dialoguekg.trig",
+    "dialoguekg.nq",
+    "void.ttl",
+    "SHA256SUMS",
+}
+
+
+def test_output_folder_holds_exactly_the_documented_files(dist: Path) -> None:
+    assert {p.name for p in dist.iterdir()} == EXPECTED_FILES
+
+
+@pytest.mark.parametrize(
+    "name,fmt",
+    [("dialoguekg.ttl", "turtle"), ("dialoguekg.jsonld", "json-ld"), ("dialoguekg.nt", "nt")],
+)
+def test_graph_dumps_parse_back_isomorphic(
+    dist: Path, compiled: Compiled, name: str, fmt: str
+) -> None:
+    assert isomorphic(Graph().parse(dist / name, format=fmt), compiled.built.graph)
+
+
+@pytest.mark.parametrize("name,fmt", [("dialoguekg.trig", "trig"), ("dialoguekg.nq", "nquads")])
+def test_dataset_dumps_hold_data_and_ontology(
+    dist: Path, compiled: Compiled, project: Project, name: str, fmt: str
+) -> None:
+    ds = Dataset()
+    ds.parse(dist / name, format=fmt)
+    default = Graph()
+    for triple in ds.default_graph:
+        default.add(triple)
+    assert isomorphic(default, compiled.built.graph)
+    ontology = Graph()
+    for triple in ds.graph(ONTOLOGY_IRI):
+        ontology.add(triple)
+    assert isomorphic(ontology, project.ontology())
+
+
+def test_jsonld_is_compacted_with_the_project_context(dist: Path) -> None:
+    import json
+
+    document = json.loads((dist / "dialoguekg.jsonld").read_text(encoding="utf-8"))
+    assert document["@context"]["dkg"] == "https://w3id.org/dialoguekg/def#"
+    xi = next(n for n in document["@graph"] if n["@id"].endswith("/person/xi-jinping"))
+    assert xi["label"] == {"@language": "en", "@value": "Xi Jinping"}
+    assert xi["sameAs"] == "wd:Q15031"
+
+
+def test_void_lists_every_dump_with_its_real_size_and_checksum(
+    dist: Path, compiled: Compiled
+) -> None:
+    void = Graph().parse(dist / "void.ttl")
+    dataset = URIRef("https://w3id.org/dialoguekg/id/dataset")
+    assert int(void.value(dataset, VOID.triples)) == len(compiled.built.graph)
+    dumps = set(void.objects(dataset, DCAT.distribution))
+    assert {str(d).rsplit("/", 1)[1] for d in dumps} == EXPECTED_FILES - {"void.ttl", "SHA256SUMS"}
+    for dump in dumps:
+        content = (dist / str(dump).rsplit("/", 1)[1]).read_bytes()
+        assert int(void.value(dump, DCAT.byteSize)) == len(content)
+        checksum = void.value(dump, SPDX.checksum)
+        assert void.value(checksum, SPDX.checksumValue) == Literal(
+            hashlib.sha256(content).hexdigest(),
+            datatype=URIRef("http://www.w3.org/2001/XMLSchema#hexBinary"),
+        )
+        assert void.value(dump, DCAT.mediaType) is not None
+    linkset = URIRef("https://w3id.org/dialoguekg/id/dataset/links/wikidata")
+    assert (linkset, RDF.type, VOID.Linkset) in void
+    assert int(void.value(linkset, VOID.triples)) == 34  # the verified ids that are owl:sameAs
+
+
+def test_sha256sums_verify_with_sha256sum(dist: Path) -> None:
+    result = subprocess.run(
+        ["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=dist, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": OK") == len(EXPECTED_FILES) - 1
+
+
+def test_builds_are_byte_identical_across_processes(tmp_path: Path) -> None:
+    sums = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"dist-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "dialoguekg.cli", "build", "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        sums.append((out / "SHA256SUMS").read_bytes())
+    assert sums[0] == sums[1]
+
+
+def test_write_replaces_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": b"x"})
+    export.write(out, {"b.ttl": b"2", "SHA256SUMS": b"y"})
+    assert {p.name for p in out.iterdir()} == {"b.ttl", "SHA256SUMS"}
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+    assert oct(out.stat().st_mode & 0o777) == "0o755"
+
+
+def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": b"x"})
+    with pytest.raises(FileNotFoundError):
+        export.write(out, {"b.ttl": b"2", "missing-folder/c.ttl": b"3", "SHA256SUMS": b"y"})
+    assert (out / "a.ttl").read_bytes() == b"1"
+    assert {p.name for p in out.iterdir()} == {"a.ttl", "SHA256SUMS"}
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+
+
+def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(DialogueKGError, match=r"refusing to replace .*did not write"):
+        export.write(tmp_path, {"SHA256SUMS": b""})
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_source_date_epoch_sets_the_modified_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert export.modified_date() == "2023-11-14"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    with pytest.raises(DialogueKGError, match="SOURCE_DATE_EPOCH"):
+        export.modified_date()

@@ -1,0 +1,100 @@
+"""The builder: golden graphs by isomorphism, the claim derivation, stable readable IRIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import RDF, XSD
+
+from dialoguekg import graph as graph_stage
+from dialoguekg import sources
+from dialoguekg.project import Compiled
+from dialoguekg.vocab import DKG, ID, SCHEMA
+
+from .conftest import CASES
+
+GOLDEN = sorted(p for p in CASES.iterdir() if (p / "expected.ttl").is_file())
+
+
+def assert_isomorphic(actual: Graph, expected: Graph) -> None:
+    """Isomorphism, with the triples only on each side shown when it fails."""
+    if isomorphic(actual, expected):
+        return
+    _, only_actual, only_expected = graph_diff(to_isomorphic(actual), to_isomorphic(expected))
+    lines = ["only in the built graph:", *[f"  {t}" for t in sorted(only_actual)][:40]]
+    lines += ["only in the expected graph:", *[f"  {t}" for t in sorted(only_expected)][:40]]
+    pytest.fail("\n".join(lines))
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[p.name for p in GOLDEN])
+def test_golden_case_builds_the_expected_graph(case: Path) -> None:
+    built = graph_stage.build(sources.load(case / "data")).graph
+    assert_isomorphic(built, Graph().parse(case / "expected.ttl"))
+
+
+def test_preferred_claim_wins_and_normal_claims_all_show() -> None:
+    g = graph_stage.build(sources.load(CASES / "mini" / "data")).graph
+    assert set(g.objects(ID["meeting/2021"], DKG.partyCount)) == {Literal(45, datatype=XSD.integer)}
+    assert set(g.objects(ID["series/old-series"], SCHEMA.endDate)) == {
+        Literal("2018", datatype=XSD.gYear),
+        Literal("2019", datatype=XSD.gYear),
+    }
+
+
+def test_deprecated_claim_never_shows(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in (CASES / "mini" / "data").iterdir():
+        (data / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    claims = data / "claims.yaml"
+    claims.write_text(
+        claims.read_text(encoding="utf-8").replace(
+            "source: src-b, quote: held until 2018}",
+            "source: src-b, quote: held until 2018, rank: deprecated, "
+            "reason: a typo in the source}",
+        ),
+        encoding="utf-8",
+    )
+    g = graph_stage.build(sources.load(data)).graph
+    assert set(g.objects(ID["series/old-series"], SCHEMA.endDate)) == {
+        Literal("2019", datatype=XSD.gYear)
+    }
+    assert len(list(g.subjects(DKG.rank, DKG.DeprecatedRank))) == 1
+
+
+def test_iris_are_the_documented_readable_ones(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    for iri, cls in [
+        ("meeting/2017", DKG.Meeting),
+        ("person/xi-jinping", DKG.Person),
+        ("party/african-national-congress", DKG.Party),
+        ("country/south-africa", DKG.Country),
+    ]:
+        assert (ID[iri], RDF.type, cls) in g
+
+
+def test_real_data_counts(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    assert len(set(g.subjects(RDF.type, DKG.Person))) >= 15
+    assert len(set(g.subjects(RDF.type, DKG.Party))) >= 13
+    assert len(set(g.subjects(RDF.type, DKG.Country))) >= 13
+    assert len(set(g.subjects(RDF.type, DKG.Meeting))) == 2
+
+
+def test_every_node_minted_from_a_record_knows_its_file_and_line(compiled: Compiled) -> None:
+    origins = compiled.built.origins
+    assert (
+        "persons.yaml:5 (person 'guo-yezhou' (Guo Yezhou))"
+        in origins[URIRef(ID["person/guo-yezhou"])]
+    )
+    minted = {
+        s for s in compiled.built.graph.subjects(RDF.type, None) if str(s).startswith(str(ID))
+    }
+    assert minted <= set(origins)
+
+
+def test_no_blank_nodes_so_dumps_are_deterministic(compiled: Compiled) -> None:
+    assert not [t for t in compiled.built.graph if any(type(x).__name__ == "BNode" for x in t)]
