@@ -38,7 +38,7 @@ class Setting:
 
     @property
     def flag(self) -> str:
-        return f"--{self.name}"
+        return f"--{self.name.replace('_', '-')}"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -47,11 +47,13 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "project folder holding ontology/, data/, queries/ "
         "(default: the current folder if it is one, else this checkout)",
-        ("build", "validate", "query"),
+        ("build", "validate", "query", "serve"),
     ),
-    Setting("data", None, "folder of data files (default: PROJECT/data)", ("build", "validate")),
+    Setting(
+        "data", None, "folder of data files (default: PROJECT/data)", ("build", "validate", "serve")
+    ),
     Setting("out", "dist", "folder the dumps are written to, replaced atomically", ("build",)),
-    Setting("dist", "dist", "folder of a built graph to query", ("query",)),
+    Setting("dist", "dist", "folder of a built graph to query or serve", ("query", "serve")),
     Setting(
         "endpoint",
         None,
@@ -60,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
         "URL",
     ),
     Setting("format", "table", "output format: table, csv, tsv or json", ("query",), "FORMAT"),
+    Setting("host", "127.0.0.1", "address the server listens on", ("serve",), "HOST"),
+    Setting("port", "8000", "port the server listens on", ("serve",), "PORT"),
+    Setting("row_limit", "10000", "most rows or triples a SPARQL answer may have", ("serve",), "N"),
 )
 
 
@@ -99,16 +104,20 @@ def _relative(path: Path) -> Path:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Read data/, build and validate the graph, write the dumps; nothing is written on error."""
+    project, data_dir = _project_and_data(args)
+    _build(project, data_dir, Path(_setting(args, "out") or "dist"))
+    return 0
+
+
+def _build(project: Project, data_dir: Path, out: Path) -> None:
     from . import export
     from . import project as project_mod
 
-    project, data_dir = _project_and_data(args)
     compiled = project_mod.compile_graph(project, data_dir, _progress)
     for finding in compiled.report.warnings:
         _progress(finding.line())
     if not compiled.report.conforms:
         raise NotConformingError(compiled.report.text())
-    out = Path(_setting(args, "out") or "dist")
     _progress(f"writing {out}")
     graph = compiled.built.graph
     files = export.all_files(graph, project.ontology(), export.load_context(project.context_file))
@@ -120,7 +129,6 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{len(files)} files, {len(compiled.report.violations)} violations, "
         f"{len(compiled.report.warnings)} warnings"
     )
-    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -163,6 +171,34 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the graph as Linked Data with a SPARQL endpoint (builds dist/ first if missing)."""
+    import uvicorn
+
+    from . import export, serve
+
+    project, data_dir = _project_and_data(args)
+    dist = Path(_setting(args, "dist") or "dist")
+    if not (dist / "dialoguekg.nq").is_file():
+        _progress(f"no built graph in {dist}: building it")
+        _build(project, data_dir, dist)
+    try:
+        port = int(_setting(args, "port") or "8000")
+        row_limit = int(_setting(args, "row_limit") or "10000")
+    except ValueError as exc:
+        raise DialogueKGError(f"--port and --row-limit take whole numbers ({exc})") from exc
+    app = serve.create_app(
+        dist,
+        project.queries_dir,
+        export.load_context(project.context_file),
+        serve.ServeSettings(row_limit=row_limit),
+    )
+    host = _setting(args, "host") or "127.0.0.1"
+    _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
 def _queries_dir(root: Path | None) -> Path:
     """queries/ of the project, found without importing rdflib (the query path stays light)."""
     for candidate in [root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]:
@@ -175,6 +211,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "build": cmd_build,
     "validate": cmd_validate,
     "query": cmd_query,
+    "serve": cmd_serve,
 }
 
 

@@ -1,0 +1,608 @@
+"""Publish the built graph as Linked Data: entity documents, a SPARQL endpoint, the dumps.
+
+An ASGI app (Starlette) over an embedded pyoxigraph store loaded from ``dist/dialoguekg.nq``.
+
+- ``/id/{kind}/{key}`` is the thing; it answers ``303 See Other`` to the document in the format
+  the client negotiates (``Accept`` with q-values, or ``?format=``), with ``Vary: Accept``
+  ("Cool URIs for the Semantic Web", https://www.w3.org/TR/cooluris/, the 303 recipe).
+- ``/id/{kind}/{key}.{ttl,jsonld,nt,rdf,html}`` is the document: the resource's own triples,
+  the triples pointing at it (labelled, paged with ``?page=``), the claims behind its facts and
+  their sources; ``Link: rel="alternate"`` names every other format.
+- ``/sparql`` speaks the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/),
+  read-only: updates are refused, ``SERVICE`` is refused unless the operator allows it, and a
+  result-row cap answers with a clear error. Browsers get a query page.
+- ``/dumps/`` lists and serves the files of ``dist/``; ``/.well-known/void`` is ``void.ttl``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import pyoxigraph as ox
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from . import conneg
+from .conneg import Format
+from .errors import QueryError
+from .query import LocalStore, query_form, shipped_queries, strip_comments
+from .vocab import ID, ONTOLOGY_IRI, PREFIXES
+
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
+WIKIDATA = "http://www.wikidata.org/entity/"
+OX_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+RESULT_OX_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What an operator may set; each has a ``serve`` option in the CLI."""
+
+    row_limit: int = 10_000
+    page_size: int = 50
+    allow_service: bool = False
+
+
+class Site:
+    """The published graph: the store, labels of the ontology's terms, and the dumps folder."""
+
+    def __init__(self, dist: Path, queries_dir: Path, settings: ServeSettings) -> None:
+        self.dist = dist
+        self.settings = settings
+        self.store = LocalStore(dist / "dialoguekg.nq")._store
+        self.queries = shipped_queries(queries_dir)
+        self.term_labels = {
+            str(row["p"].value): str(row["l"].value)
+            for row in self.select(
+                f"SELECT ?p ?l WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?p <{RDFS_LABEL.value}> ?l }} }}"
+            )
+        }
+        self.dump_names = sorted(
+            line.split("  ", 1)[1]
+            for line in (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+            if "  " in line
+        )
+
+    def select(self, sparql: str) -> list[ox.QuerySolution]:
+        answer = self.store.query(sparql)
+        assert isinstance(answer, ox.QuerySolutions)
+        return list(answer)
+
+    def exists(self, iri: str) -> bool:
+        return bool(self.store.query(f"ASK {{ <{iri}> ?p ?o }}"))
+
+    def curie(self, iri: str) -> str:
+        for prefix, namespace in PREFIXES.items():
+            if iri.startswith(namespace) and prefix != "id":
+                return f"{prefix}:{iri[len(namespace) :]}"
+        return iri
+
+    def label_of_term(self, iri: str) -> str:
+        return self.term_labels.get(iri) or self.curie(iri)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resource descriptions
+# ---------------------------------------------------------------------------------------------
+
+
+def construct(store: ox.Store, sparql: str) -> list[ox.Triple]:
+    """The triples of a CONSTRUCT query."""
+    answer = store.query(sparql)
+    assert isinstance(answer, ox.QueryTriples)
+    return list(answer)
+
+
+def text(term: object) -> str:
+    """The lexical value of an IRI, blank node or literal."""
+    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else str(term)
+
+
+def describe(site: Site, iri: str, page: int) -> tuple[list[ox.Triple], bool]:
+    """The triples that describe ``iri`` (own, claims, sources, one page of backlinks), and
+    whether a further page of backlinks exists."""
+    size = site.settings.page_size
+    own = f"""
+        CONSTRUCT {{
+            <{iri}> ?p ?o . ?o <{RDFS_LABEL.value}> ?ol .
+            ?claim ?cp ?co . ?source <{RDFS_LABEL.value}> ?sl ; <http://schema.org/url> ?su .
+        }} WHERE {{
+            {{ <{iri}> ?p ?o . OPTIONAL {{ ?o <{RDFS_LABEL.value}> ?ol }} }}
+            UNION
+            {{ ?claim <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <{iri}> ; ?cp ?co .
+               OPTIONAL {{ ?claim <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
+                          ?source <{RDFS_LABEL.value}> ?sl ; <http://schema.org/url> ?su }} }}
+            UNION
+            {{ <{iri}> <http://purl.org/dc/terms/source>|<http://www.w3.org/ns/prov#wasDerivedFrom>
+                   ?source .
+               ?source <{RDFS_LABEL.value}> ?sl ; <http://schema.org/url> ?su }}
+        }}"""
+    triples = construct(site.store, own)
+    backlink_subjects = site.select(
+        # claims point at their subject too; they are part of the description already
+        f"SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}> FILTER (?p != <{RDF_SUBJECT}>) }} ORDER BY ?s "
+        f"LIMIT {size + 1} OFFSET {(page - 1) * size}"
+    )
+    more = len(backlink_subjects) > size
+    subjects = " ".join(str(row["s"]) for row in backlink_subjects[:size])
+    if subjects:
+        triples += construct(
+            site.store,
+            f"""
+            CONSTRUCT {{ ?s ?p <{iri}> . ?s <{RDFS_LABEL.value}> ?l }}
+            WHERE {{ VALUES ?s {{ {subjects} }} ?s ?p <{iri}> .
+                     OPTIONAL {{ ?s <{RDFS_LABEL.value}> ?l }} }}""",
+        )
+
+    unique = {(str(t.subject), str(t.predicate), str(t.object)): t for t in triples}
+    return [unique[k] for k in sorted(unique)], more
+
+
+def serialize(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any]) -> bytes:
+    """RDF in ``fmt``; JSON-LD is compacted with the project's context, like the dump."""
+    triples = list(triples)
+    if fmt.name == "jsonld":
+        from rdflib import Graph
+
+        from .export import _jsonld
+
+        nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        return _jsonld(Graph().parse(data=nt, format="nt"), context)
+    prefixes = {p: ns for p, ns in PREFIXES.items() if p != "id"}
+    output = ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes)
+    return bytes(output or b"")
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML view model
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Value:
+    text: str
+    href: str | None = None
+    lang: str | None = None
+    external: str | None = None  # "Wikidata" for links to Wikidata
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One claim about the resource, as the page shows it."""
+
+    property: str
+    value: Value
+    source: Value
+    quote: Value | None
+    qualifier: Value | None
+    rank: str
+
+
+def value_of(site: Site, term: Any, labels: dict[str, str]) -> Value:
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        if iri.startswith(str(ID)):
+            return Value(labels.get(iri, iri[len(str(ID)) :]), "/id/" + iri[len(str(ID)) :])
+        if iri.startswith(WIKIDATA):
+            return Value(iri[len(WIKIDATA) :], iri, external="Wikidata")
+        return Value(site.label_of_term(iri), iri if iri.startswith("http") else None)
+    if isinstance(term, ox.Literal):
+        return Value(term.value, lang=term.language)
+    return Value(str(term))
+
+
+def view(site: Site, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
+    """What the entity page shows, from the description's triples."""
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    dkg = PREFIXES["dkg"]
+    labels = {text(t.subject): text(t.object) for t in triples if t.predicate == RDFS_LABEL}
+    own: dict[str, list[Value]] = {}
+    backlinks: set[tuple[Value, str]] = set()
+    claim_nodes = {
+        text(t.subject)
+        for t in triples
+        if t.predicate.value == rdf + "subject" and text(t.object) == iri
+    }
+    claims: dict[str, dict[str, Value]] = {node: {} for node in claim_nodes}
+    for t in triples:
+        subject, predicate = text(t.subject), t.predicate.value
+        if subject == iri:
+            own.setdefault(predicate, []).append(value_of(site, t.object, labels))
+        elif subject in claims:
+            claims[subject].setdefault(predicate, value_of(site, t.object, labels))
+        elif text(t.object) == iri:
+            backlinks.add((value_of(site, t.subject, labels), site.label_of_term(predicate)))
+    empty = Value("")
+    rows = sorted(
+        (
+            ClaimRow(
+                property=claim.get(rdf + "predicate", empty).text,
+                value=claim.get(rdf + "object", empty),
+                source=claim.get("http://www.w3.org/ns/prov#wasDerivedFrom", empty),
+                quote=claim.get(dkg + "quote"),
+                qualifier=claim.get(dkg + "countQualifier"),
+                rank=claim.get(dkg + "rank", empty).text,
+            )
+            for claim in claims.values()
+        ),
+        key=lambda r: (r.property, r.value.text, r.source.text),
+    )
+    values: dict[str, set[str]] = {}
+    for row in rows:
+        values.setdefault(row.property, set()).add(row.value.text)
+    hidden = {rdf + "type", RDFS_LABEL.value, "http://www.w3.org/2004/02/skos/core#altLabel"}
+    properties = sorted(
+        (
+            (site.label_of_term(p), p, sorted(vs, key=lambda v: v.text))
+            for p, vs in own.items()
+            if p not in hidden
+        ),
+        key=lambda item: item[0].lower(),
+    )
+    return {
+        "iri": iri,
+        "label": labels.get(iri, iri.rsplit("/", 1)[-1]),
+        "types": sorted(own.get(rdf + "type", []), key=lambda v: v.text),
+        "alt_names": sorted(
+            own.get("http://www.w3.org/2004/02/skos/core#altLabel", []), key=lambda v: v.text
+        ),
+        "properties": properties,
+        "backlinks": sorted(backlinks, key=lambda b: (b[1], b[0].text)),
+        "claims": rows,
+        "disputed": {p for p, vs in values.items() if len(vs) > 1},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The app
+# ---------------------------------------------------------------------------------------------
+
+
+def create_app(
+    dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings | None = None
+) -> Starlette:
+    """The ASGI app serving ``dist`` (built by ``dialoguekg build``)."""
+    site = Site(dist, queries_dir, settings or ServeSettings())
+    templates = Environment(
+        loader=PackageLoader("dialoguekg", "templates"), autoescape=select_autoescape(["html"])
+    )
+
+    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        return HTMLResponse(templates.get_template(name).render(**values), status_code=status)
+
+    def problem(status: int, message: str, fmt: Format | None = None) -> Response:
+        if fmt is conneg.HTML:
+            return page("error.html", status, title=f"{status}", message=message)
+        return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8")
+
+    async def home(request: Request) -> Response:
+        meetings = site.select("""
+            PREFIX dkg: <https://w3id.org/dialoguekg/def#> PREFIX schema: <http://schema.org/>
+            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+            SELECT ?m ?label ?start ?end WHERE { ?m a dkg:Meeting ; rdfs:label ?label ;
+              schema:startDate ?start ; schema:endDate ?end } ORDER BY ?start""")
+        counts = site.select("""
+            SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
+            WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class""")
+        return page(
+            "home.html",
+            title="dialoguekg",
+            meetings=[
+                (m["m"].value[len(str(ID)) :], m["label"].value, m["start"].value, m["end"].value)
+                for m in meetings
+            ],
+            counts=[(site.label_of_term(c["class"].value), int(c["n"].value)) for c in counts],
+            triples=len(site.store),
+            dumps=site.dump_names,
+        )
+
+    async def resource(request: Request) -> Response:
+        path = request.path_params["path"]
+        wanted = conneg.negotiate(request.headers.get("accept"), conneg.RESOURCE_FORMATS)
+        iri = str(ID) + path
+        if site.exists(iri):
+            requested = request.query_params.get("format")
+            fmt = conneg.by_suffix(requested) if requested else wanted
+            if fmt is None:
+                return problem(
+                    406,
+                    f"not available as {requested or request.headers.get('accept')}; "
+                    "choose one of: " + ", ".join(f.media_type for f in conneg.RESOURCE_FORMATS),
+                )
+            return RedirectResponse(
+                f"/id/{quote(path)}.{fmt.suffix}", status_code=303, headers={"Vary": "Accept"}
+            )
+        stem, _, suffix = path.rpartition(".")
+        fmt = conneg.by_suffix(suffix) if stem else None
+        if fmt is None or not site.exists(str(ID) + stem):
+            return problem(404, f"no resource {iri}", wanted)
+        return document(request, str(ID) + stem, stem, fmt)
+
+    def document(request: Request, iri: str, path: str, fmt: Format) -> Response:
+        try:
+            page_number = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            return problem(400, "page must be a whole number", fmt)
+        triples, more = describe(site, iri, page_number)
+        links = [
+            f'</id/{quote(path)}.{f.suffix}>; rel="alternate"; type="{f.media_type}"'
+            for f in conneg.RESOURCE_FORMATS
+            if f is not fmt
+        ]
+        links.append(f'<{iri}>; rel="describes"')
+        if more:
+            links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page_number + 1}>; rel="next"')
+        if page_number > 1:
+            links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page_number - 1}>; rel="prev"')
+        headers = {"Link": ", ".join(links)}
+        if fmt is conneg.HTML:
+            response = page(
+                "resource.html",
+                **view(site, iri, triples),
+                path=path,
+                page=page_number,
+                more=more,
+                formats=[f for f in conneg.RESOURCE_FORMATS if f is not conneg.HTML],
+            )
+            response.headers.update(headers)
+            return response
+        body = serialize(triples, fmt, context)
+        return Response(body, media_type=fmt.media_type, headers=headers)
+
+    async def sparql(request: Request) -> Response:
+        query, problem_text = await read_protocol(request)
+        accept = request.headers.get("accept")
+        wants_html = conneg.negotiate(accept, (*conneg.RESULT_FORMATS, conneg.HTML)) is conneg.HTML
+        if problem_text:
+            return problem(400 if "update" not in problem_text else 403, problem_text)
+        if query is None:
+            if wants_html:
+                return page(
+                    "sparql.html", title="SPARQL", queries=site.queries, query="", result=None
+                )
+            return service_description(request)
+        try:
+            query_form(query)  # refuses anything that is not a query, updates included
+        except QueryError as exc:
+            return problem(400, str(exc))
+        if not site.settings.allow_service and re.search(
+            r"\bSERVICE\b", _without_terms(query), re.I
+        ):
+            return problem(
+                403,
+                "SERVICE is not allowed on this endpoint: it would make requests "
+                "to other servers on behalf of strangers; run the query on your own machine",
+            )
+        try:
+            answer = site.store.query(query)
+        except SyntaxError as exc:
+            return problem(400, f"the query is not valid SPARQL: {exc}")
+        except OSError as exc:
+            return problem(400, f"the query failed: {exc}")
+        if isinstance(answer, ox.QueryTriples):
+            return graph_result(accept, answer)
+        if wants_html:
+            return sparql_page(query, answer)
+        return table_result(accept, answer)
+
+    def graph_result(accept: str | None, answer: ox.QueryTriples) -> Response:
+        fmt = conneg.negotiate(accept, conneg.GRAPH_FORMATS) or conneg.TURTLE
+        triples = _capped(answer, site.settings.row_limit)
+        if triples is None:
+            return problem(
+                400,
+                f"the result has more than {site.settings.row_limit} triples, "
+                "the limit of this endpoint; narrow the query or download a dump",
+            )
+        return Response(serialize(triples, fmt, context), media_type=fmt.media_type)
+
+    def table_result(accept: str | None, answer: ox.QuerySolutions | ox.QueryBoolean) -> Response:
+        fmt = conneg.negotiate(accept, conneg.RESULT_FORMATS)
+        if fmt is None:
+            return problem(
+                406,
+                "results are available as: "
+                + ", ".join(f.media_type for f in conneg.RESULT_FORMATS),
+            )
+        if isinstance(answer, ox.QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            rows = _capped(answer, site.settings.row_limit)
+            if rows is None:
+                return problem(
+                    400,
+                    f"the result has more than {site.settings.row_limit} rows, "
+                    "the limit of this endpoint; add a LIMIT or download a dump",
+                )
+            answer = _reparsed(variables, rows)
+        output = answer.serialize(format=RESULT_OX_FORMATS[fmt.name])
+        return Response(bytes(output or b""), media_type=fmt.media_type)
+
+    def sparql_page(query: str, answer: Any) -> Response:
+        result: dict[str, Any] = {}
+        if isinstance(answer, ox.QueryBoolean):
+            result = {"boolean": bool(answer)}
+        else:
+            variables = [v.value for v in answer.variables]
+            rows = []
+            for i, solution in enumerate(answer):
+                if i >= site.settings.row_limit:
+                    break
+                rows.append(
+                    [
+                        value_of(site, solution[v], {}) if solution[v] is not None else None
+                        for v in variables
+                    ]
+                )
+            result = {"variables": variables, "rows": rows}
+        return page("sparql.html", title="SPARQL", queries=site.queries, query=query, result=result)
+
+    def service_description(request: Request) -> Response:
+        fmt = conneg.negotiate(request.headers.get("accept"), conneg.GRAPH_FORMATS) or conneg.TURTLE
+        endpoint = str(request.url.replace(query=""))
+        sd = "http://www.w3.org/ns/sparql-service-description#"
+        description = f"""
+            @prefix sd: <{sd}> .
+            <{endpoint}> a sd:Service ;
+                sd:endpoint <{endpoint}> ;
+                sd:supportedLanguage sd:SPARQL11Query ;
+                sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>,
+                    <http://www.w3.org/ns/formats/SPARQL_Results_XML>,
+                    <http://www.w3.org/ns/formats/SPARQL_Results_CSV>,
+                    <http://www.w3.org/ns/formats/SPARQL_Results_TSV>,
+                    <http://www.w3.org/ns/formats/Turtle>, <http://www.w3.org/ns/formats/N-Triples>,
+                    <http://www.w3.org/ns/formats/JSON-LD>, <http://www.w3.org/ns/formats/RDF_XML> ;
+                sd:feature sd:BasicFederatedQuery ;
+                sd:defaultDataset [ a sd:Dataset ;
+                    sd:defaultGraph [ a sd:Graph ] ;
+                    sd:namedGraph [ a sd:NamedGraph ; sd:name <{ONTOLOGY_IRI}> ] ] .
+        """
+        if not site.settings.allow_service:
+            description = description.replace("sd:feature sd:BasicFederatedQuery ;", "")
+        triples = list(ox.parse(description.encode(), format=ox.RdfFormat.TURTLE))
+        return Response(serialize(triples, fmt, context), media_type=fmt.media_type)
+
+    async def dumps(request: Request) -> Response:
+        wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
+        sizes = {name: (site.dist / name).stat().st_size for name in site.dump_names}
+        if wanted is conneg.JSONLD:
+            return Response(json.dumps({"dumps": sizes}), media_type="application/json")
+        return page(
+            "dumps.html",
+            title="Downloads",
+            dumps=sorted(sizes.items()),
+            sums=(site.dist / "SHA256SUMS").read_text(encoding="ascii"),
+        )
+
+    async def dump(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in site.dump_names and name != "SHA256SUMS":
+            return problem(404, f"no dump named {name!r}; see /dumps/")
+        suffix = name.rsplit(".", 1)[-1]
+        media = {
+            "ttl": "text/turtle",
+            "jsonld": "application/ld+json",
+            "nt": "application/n-triples",
+            "trig": "application/trig",
+            "nq": "application/n-quads",
+        }.get(suffix, "text/plain")
+        return FileResponse(site.dist / name, media_type=media)
+
+    async def void(request: Request) -> Response:
+        return FileResponse(site.dist / "void.ttl", media_type="text/turtle")
+
+    routes = [
+        Route("/", home),
+        Route("/id/{path:path}", resource),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/dumps/", dumps),
+        Route("/dumps/{name}", dump),
+        Route("/.well-known/void", void),
+    ]
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST"],
+            allow_headers=["Accept", "Content-Type"],
+        )
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+async def read_protocol(request: Request) -> tuple[str | None, str | None]:
+    """The query of a SPARQL Protocol request (GET ?query=, POST form, POST sparql-query), or
+    the reason the request is refused."""
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = (await request.body()).decode("utf-8", errors="replace")
+        if content_type == "application/sparql-update":
+            return None, "this endpoint is read-only: SPARQL update is refused"
+        if content_type == "application/sparql-query":
+            if "query" in params:
+                return None, "a query in the body and in the URL at once is not allowed"
+            return body, None
+        if content_type == "application/x-www-form-urlencoded":
+            form = parse_qs(body, keep_blank_values=True)
+            if "update" in form:
+                return None, "this endpoint is read-only: SPARQL update is refused"
+            queries = form.get("query", []) + params.get("query", [])
+            if len(queries) != 1:
+                return None, "send exactly one query parameter"
+            return queries[0], None
+        return (
+            None,
+            f"unsupported content type {content_type!r}; use application/sparql-query "
+            "or application/x-www-form-urlencoded",
+        )
+    if "update" in params:
+        return None, "this endpoint is read-only: SPARQL update is refused"
+    queries = params.get("query", [])
+    if len(queries) > 1:
+        return None, "send exactly one query parameter"
+    return (queries[0] if queries else None), None
+
+
+def _without_terms(query: str) -> str:
+    """The query without comments, IRIs and strings, to look for keywords."""
+    text = strip_comments(query)
+    text = re.sub(r"<[^\s<>]*>", "<>", text)
+    return re.sub(
+        r"'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", '""', text, flags=re.S
+    )
+
+
+def _capped(results: Iterable[Any], limit: int) -> list[Any] | None:
+    """At most ``limit`` items of ``results``; None when there are more."""
+    items: list[Any] = []
+    for item in results:
+        if len(items) == limit:
+            return None
+        items.append(item)
+    return items
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _reparsed(variables: list[str], rows: list[Any]) -> ox.QuerySolutions:
+    """Counted solutions as pyoxigraph results again, to use its spec-conformant writers."""
+    bindings = [{v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
+    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    parsed = ox.parse_query_results(
+        json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON
+    )
+    assert isinstance(parsed, ox.QuerySolutions)
+    return parsed

@@ -1,0 +1,422 @@
+"""The Linked Data server: content negotiation, documents, the SPARQL endpoint, downloads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS
+from starlette.testclient import TestClient
+
+from dialoguekg import export, graph, serve, sources
+from dialoguekg.cli import main
+from dialoguekg.project import Project
+from dialoguekg.query import LocalStore, find_query
+
+from .conftest import CASES, free_port
+
+XI = "https://w3id.org/dialoguekg/id/person/xi-jinping"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+def app_for(dist: Path, project: Project, **settings: int) -> TestClient:
+    context = export.load_context(project.context_file)
+    app = serve.create_app(dist, project.queries_dir, context, serve.ServeSettings(**settings))
+    return TestClient(app, follow_redirects=False)
+
+
+@pytest.fixture(scope="module")
+def client(dist: Path, project: Project) -> TestClient:
+    return app_for(dist, project)
+
+
+@pytest.mark.parametrize(
+    "accept,suffix",
+    [
+        ("text/turtle", "ttl"),
+        ("application/ld+json", "jsonld"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "rdf"),
+        ("text/html", "html"),
+        (BROWSER, "html"),
+        ("*/*", "ttl"),
+        (None, "ttl"),
+        ("text/turtle;q=0.5, application/n-triples", "nt"),
+        ("application/json", "jsonld"),
+        ("text/*;q=0.9, application/ld+json;q=0.1", "ttl"),
+    ],
+)
+def test_the_thing_redirects_303_to_the_negotiated_document(
+    client: TestClient, accept: str | None, suffix: str
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/id/person/xi-jinping", headers=headers)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/id/person/xi-jinping.{suffix}"
+    assert "Accept" in response.headers["vary"]
+
+
+def test_unsupported_type_is_406(client: TestClient) -> None:
+    response = client.get("/id/person/xi-jinping", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "text/turtle" in response.text
+
+
+@pytest.mark.parametrize(
+    "value,suffix",
+    [
+        ("ttl", "ttl"),
+        ("jsonld", "jsonld"),
+        ("nt", "nt"),
+        ("rdf", "rdf"),
+        ("html", "html"),
+        ("turtle", "ttl"),
+    ],
+)
+def test_format_parameter_overrides_accept(client: TestClient, value: str, suffix: str) -> None:
+    response = client.get(f"/id/person/xi-jinping?format={value}", headers={"Accept": "text/html"})
+    assert response.headers["location"] == f"/id/person/xi-jinping.{suffix}"
+
+
+@pytest.mark.parametrize(
+    "suffix,fmt,media",
+    [
+        ("ttl", "turtle", "text/turtle"),
+        ("jsonld", "json-ld", "application/ld+json"),
+        ("nt", "nt", "application/n-triples"),
+        ("rdf", "xml", "application/rdf+xml"),
+    ],
+)
+def test_documents_hold_own_triples_backlinks_and_claims(
+    client: TestClient, suffix: str, fmt: str, media: str
+) -> None:
+    response = client.get(f"/id/person/xi-jinping.{suffix}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    g = Graph().parse(data=response.content, format=fmt)
+    xi = URIRef(XI)
+    assert (xi, RDFS.label, Literal("Xi Jinping", lang="en")) in g
+    assert (
+        xi,
+        URIRef("http://www.w3.org/2002/07/owl#sameAs"),
+        URIRef("http://www.wikidata.org/entity/Q15031"),
+    ) in g
+    pointing = {
+        s
+        for s, _, _ in g.triples((None, URIRef("https://w3id.org/dialoguekg/def#participant"), xi))
+    }
+    assert len(pointing) == 6  # keynotes and attendance in 2017 and 2023, per source
+    assert all(g.value(s, RDFS.label) is not None for s in pointing)  # backlinks are labelled
+    claims = set(g.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"), xi))
+    assert claims and all(
+        g.value(c, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")) for c in claims
+    )
+    links = response.headers["link"]
+    for other in ("html", "ttl", "jsonld", "nt", "rdf"):
+        if other != suffix:
+            assert f'</id/person/xi-jinping.{other}>; rel="alternate"' in links
+    assert f'<{XI}>; rel="describes"' in links
+
+
+def test_unknown_resource_is_404(client: TestClient) -> None:
+    assert client.get("/id/person/nobody").status_code == 404
+    assert client.get("/id/person/nobody.ttl").status_code == 404
+    html = client.get("/id/person/nobody", headers={"Accept": "text/html"})
+    assert html.status_code == 404 and "text/html" in html.headers["content-type"]
+
+
+def test_backlinks_are_paged(dist: Path, project: Project) -> None:
+    small = app_for(dist, project, page_size=2)
+    first = small.get("/id/person/xi-jinping.ttl")
+    assert 'rel="next"' in first.headers["link"]
+
+    def subjects(response: object) -> set[object]:
+        g = Graph().parse(data=response.content, format="turtle")  # type: ignore[attr-defined]
+        rdf_subject = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject")
+        return {s for s, p, _ in g.triples((None, None, URIRef(XI))) if p != rdf_subject}
+
+    second = small.get("/id/person/xi-jinping.ttl?page=2")
+    assert 'rel="prev"' in second.headers["link"]
+    assert len(subjects(first)) == 2 and len(subjects(second)) == 2
+    assert not subjects(first) & subjects(second)
+
+
+def test_entity_page_shows_facts_sources_and_disagreement(client: TestClient) -> None:
+    page = client.get("/id/series/cpc-in-dialogue-with-the-world.html").text
+    assert "<h1>CPC in Dialogue with the World</h1>" in page
+    assert "Also known as: CCP Dialogue with the World" in page
+    assert 'class="disputed"' in page
+    assert page.count("schema:endDate") >= 3  # the fact and its two claims, side by side
+    assert "held in 2014-2016" in page and "held from 2014 to 2017" in page
+    person = client.get("/id/person/xi-jinping.html").text
+    assert 'href="http://www.wikidata.org/entity/Q15031"' in person and "badge wd" in person
+    assert 'href="/id/person/xi-jinping.ttl"' in person
+
+
+def test_labels_are_escaped_in_pages(tmp_path: Path, project: Project) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(CASES / "mini" / "data", data)
+    persons = data / "persons.yaml"
+    persons.write_text(
+        persons.read_text(encoding="utf-8").replace(
+            "name: Ada Test", 'name: "<script>alert(1)</script>"'
+        ),
+        encoding="utf-8",
+    )
+    built = graph.build(sources.load(data)).graph
+    files = export.all_files(built, project.ontology(), export.load_context(project.context_file))
+    export.write(tmp_path / "dist", files)
+    page = app_for(tmp_path / "dist", project).get("/id/person/ada-test.html").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_home_page_lists_meetings_in_time_order(client: TestClient) -> None:
+    page = client.get("/").text
+    first = page.index("CPC in Dialogue with World Political Parties High-level Meeting 2017")
+    assert first < page.index(
+        "CPC in Dialogue with World Political Parties High-level Meeting 2023"
+    )
+    assert 'href="/sparql"' in page and 'href="/dumps/dialoguekg.ttl"' in page
+
+
+# ---------------------------------------------------------------------------------------------
+# SPARQL endpoint
+# ---------------------------------------------------------------------------------------------
+
+SELECT = "SELECT ?m WHERE { ?m a <https://w3id.org/dialoguekg/def#Meeting> } ORDER BY ?m"
+
+
+@pytest.mark.parametrize(
+    "accept,media,check",
+    [
+        (
+            None,
+            "application/sparql-results+json",
+            '"value":"https://w3id.org/dialoguekg/id/meeting/2017"',
+        ),
+        ("application/sparql-results+json", "application/sparql-results+json", '"vars":["m"]'),
+        (
+            "application/sparql-results+xml",
+            "application/sparql-results+xml",
+            '<variable name="m"/>',
+        ),
+        ("text/csv", "text/csv", "m\r\nhttps://w3id.org/dialoguekg/id/meeting/2017\r\n"),
+        (
+            "text/tab-separated-values",
+            "text/tab-separated-values",
+            "?m\n<https://w3id.org/dialoguekg/id/meeting/2017>\n",
+        ),
+    ],
+)
+def test_select_result_formats(
+    client: TestClient, accept: str | None, media: str, check: str
+) -> None:
+    response = client.get(
+        "/sparql", params={"query": SELECT}, headers={"Accept": accept} if accept else {}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert check in response.text
+
+
+def test_post_forms_of_the_protocol(client: TestClient) -> None:
+    form = client.post("/sparql", data={"query": SELECT})
+    direct = client.post(
+        "/sparql", content=SELECT, headers={"Content-Type": "application/sparql-query"}
+    )
+    for response in (form, direct):
+        assert response.status_code == 200
+        assert len(json.loads(response.text)["results"]["bindings"]) == 2
+
+
+@pytest.mark.parametrize(
+    "accept,fmt",
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+    ],
+)
+def test_construct_formats(client: TestClient, accept: str, fmt: str) -> None:
+    query = f"CONSTRUCT WHERE {{ <{XI}> ?p ?o }}"
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert (URIRef(XI), RDFS.label, Literal("Xi Jinping", lang="en")) in Graph().parse(
+        data=response.content, format=fmt
+    )
+
+
+def test_ask(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": f"ASK {{ <{XI}> ?p ?o }}"})
+    assert json.loads(response.text)["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"method": "POST", "data": {"update": "INSERT DATA { <a:b> <a:c> <a:d> }"}},
+        {
+            "method": "POST",
+            "content": "INSERT DATA { <a:b> <a:c> <a:d> }",
+            "headers": {"Content-Type": "application/sparql-update"},
+        },
+        {"method": "GET", "params": {"update": "CLEAR ALL"}},
+        {"method": "GET", "params": {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}},
+    ],
+)
+def test_updates_are_refused(client: TestClient, request_kwargs: dict[str, object]) -> None:
+    method = request_kwargs.pop("method")
+    response = client.request(str(method), "/sparql", **request_kwargs)  # type: ignore[arg-type]
+    assert 400 <= response.status_code < 500
+    assert (
+        client.get("/sparql", params={"query": "ASK { <a:b> <a:c> <a:d> }"}).json()["boolean"]
+        is False
+    )
+
+
+def test_service_is_refused(client: TestClient) -> None:
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
+    response = client.get("/sparql", params={"query": query})
+    assert response.status_code == 403
+    assert "SERVICE is not allowed" in response.text
+    harmless = 'SELECT * WHERE { ?s ?p "SERVICE" } # no SERVICE here'
+    assert client.get("/sparql", params={"query": harmless}).status_code == 200
+
+
+def test_malformed_query_is_400_with_the_parsers_message(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    assert "the query is not valid SPARQL: error at 1:" in response.text
+
+
+def test_row_cap(dist: Path, project: Project) -> None:
+    capped = app_for(dist, project, row_limit=5)
+    response = capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 400
+    assert "more than 5 rows" in response.text
+    ok = capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"})
+    assert ok.status_code == 200
+
+
+def test_service_description(client: TestClient) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    g = Graph().parse(data=response.content, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert (None, URIRef(sd + "supportedLanguage"), URIRef(sd + "SPARQL11Query")) in g
+    assert (None, URIRef(sd + "feature"), URIRef(sd + "BasicFederatedQuery")) not in g
+
+
+def test_cors(client: TestClient) -> None:
+    response = client.get(
+        "/sparql", params={"query": SELECT}, headers={"Origin": "https://example.org"}
+    )
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+def test_query_page_runs_a_query(client: TestClient) -> None:
+    page = client.get("/sparql", params={"query": SELECT}, headers={"Accept": BROWSER}).text
+    assert '<table id="results">' in page and "/id/meeting/2017" in page
+    examples = client.get("/sparql", headers={"Accept": BROWSER}).text
+    assert "plenary-speakers-2023" in examples
+
+
+# ---------------------------------------------------------------------------------------------
+# Downloads
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name,media",
+    [
+        ("dialoguekg.ttl", "text/turtle"),
+        ("dialoguekg.nq", "application/n-quads"),
+        ("dialoguekg.jsonld", "application/ld+json"),
+        ("SHA256SUMS", "text/plain"),
+    ],
+)
+def test_dumps_are_served_as_built(client: TestClient, dist: Path, name: str, media: str) -> None:
+    response = client.get(f"/dumps/{name}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert response.content == (dist / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dumps/..%2Fpyproject.toml",
+        "/dumps/../../etc/passwd",
+        "/dumps/%2e%2e%2fSHA256SUMS",
+        "/dumps/.%2e/.%2e/etc/passwd",
+        "/dumps/dialoguekg.ttl%00.txt",
+        "/dumps/missing.ttl",
+    ],
+)
+def test_no_path_outside_the_dumps_can_be_read(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"root:" not in response.content and b"[project]" not in response.content
+
+
+def test_dump_listing_and_void(client: TestClient, dist: Path) -> None:
+    listing = client.get("/dumps/", headers={"Accept": "application/json"}).json()["dumps"]
+    assert listing["dialoguekg.ttl"] == (dist / "dialoguekg.ttl").stat().st_size
+    void = client.get("/.well-known/void")
+    assert void.headers["content-type"].startswith("text/turtle")
+    assert void.content == (dist / "void.ttl").read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# A real server and an independent client
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_server(dist: Path, project: Project) -> Iterator[str]:
+    context = export.load_context(project.context_file)
+    app = serve.create_app(dist, project.queries_dir, context)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("name", ["meetings", "plenary-speakers-2023", "disagreements"])
+def test_sparqlwrapper_client_against_the_live_server(
+    live_server: str,
+    store: LocalStore,
+    project: Project,
+    name: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["query", name, "--endpoint", f"{live_server}/sparql", "--format", "json"]) == 0
+    remote = json.loads(capsys.readouterr().out)
+    local = store.query(find_query(name, project.queries_dir).text).to_json()
+    assert remote == local
