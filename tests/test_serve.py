@@ -420,3 +420,76 @@ def test_sparqlwrapper_client_against_the_live_server(
     remote = json.loads(capsys.readouterr().out)
     local = store.query(find_query(name, project.queries_dir).text).to_json()
     assert remote == local
+
+
+# ---------------------------------------------------------------------------------------------
+# Search, timeline, class and ontology pages
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "q,label",
+    [
+        ("vucic", "Aleksandar Vučić"),  # accents folded
+        ("TSEGAN", "Yawa Djigbodi Tsègan"),  # case folded
+        ("Tsagan", "Yawa Djigbodi Tsègan"),  # the source's spelling
+        ("中国共产党", "Communist Party of China"),  # another language
+        ("Единая", "United Russia"),
+        ("psuv", "United Socialist Party of Venezuela"),  # an abbreviation
+    ],
+)
+def test_autocomplete_finds_labels_and_alternative_names(
+    client: TestClient, q: str, label: str
+) -> None:
+    response = client.get("/search.json", params={"q": q})
+    assert response.headers["content-type"].startswith("application/json")
+    hits = response.json()
+    assert hits[0]["label"] == label
+    assert hits[0]["href"].startswith("/id/")
+
+
+def test_search_page_and_empty_query(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "Kiir"}, headers={"Accept": "text/html"}).text
+    assert '<a href="/id/person/salva-kiir-mayardit">Salva Kiir Mayardit</a>' in page
+    assert client.get("/search.json", params={"q": " "}).json() == []
+
+
+def test_search_results_are_escaped(client: TestClient) -> None:
+    page = client.get(
+        "/search", params={"q": "<script>x</script>"}, headers={"Accept": "text/html"}
+    ).text
+    assert "<script>x</script>" not in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_timelines_link_the_meetings(client: TestClient) -> None:
+    home = client.get("/", headers={"Accept": "text/html"}).text
+    assert home.count("<circle") == 2
+    assert '<a href="/id/meeting/2017"><title>' in home
+    party = client.get("/id/party/communist-party-of-china.html").text
+    assert "Meetings attended" in party and party.count("<circle") == 2
+    anc = client.get("/id/party/african-national-congress.html").text
+    assert anc.count("<circle") == 1 and '<a href="/id/meeting/2023">' in anc
+
+
+def test_class_page_lists_its_members(client: TestClient) -> None:
+    page = client.get("/classes/Person").text
+    assert page.count("<li>") == 15
+    assert '<a href="/id/person/alla-verchenko">Alla Verchenko</a>' in page
+    assert client.get("/classes/Nothing").status_code == 404
+    assert client.get("/classes/..%2Fetc").status_code == 404
+
+
+def test_ontology_page_is_built_from_the_ontology_file(
+    client: TestClient, project: Project
+) -> None:
+    page = client.get("/def", headers={"Accept": "text/html"}).text
+    g = project.ontology()
+    for term in ("Meeting", "Participation", "partyCount", "titleAsPrinted"):
+        assert f'<tr id="{term}">' in page
+        comment = str(g.value(URIRef(f"https://w3id.org/dialoguekg/def#{term}"), RDFS.comment))
+        assert comment.replace("'", "&#39;").replace('"', "&#34;") in page
+    turtle = client.get("/def", headers={"Accept": "text/turtle"})
+    from rdflib.compare import isomorphic
+
+    assert isomorphic(Graph().parse(data=turtle.content, format="turtle"), g)

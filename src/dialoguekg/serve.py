@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, quote
 
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -36,12 +37,11 @@ from starlette.routing import Route
 from . import conneg
 from .conneg import Format
 from .errors import QueryError
+from .pages import RDFS_LABEL, Event, SearchIndex, timeline_svg, value_of, view
 from .query import LocalStore, query_form, shipped_queries, strip_comments
 from .vocab import ID, ONTOLOGY_IRI, PREFIXES
 
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
-WIKIDATA = "http://www.wikidata.org/entity/"
 OX_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -79,6 +79,7 @@ class Site:
                 f"SELECT ?p ?l WHERE {{ GRAPH <{ONTOLOGY_IRI}> {{ ?p <{RDFS_LABEL.value}> ?l }} }}"
             )
         }
+        self.search_index = SearchIndex(self.store)
         self.dump_names = sorted(
             line.split("  ", 1)[1]
             for line in (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
@@ -102,6 +103,23 @@ class Site:
     def label_of_term(self, iri: str) -> str:
         return self.term_labels.get(iri) or self.curie(iri)
 
+    def meetings(self, party: str | None = None) -> list[Event]:
+        """The meetings in time order; with ``party``, those it took part in."""
+        attended = (
+            f"?p <{PREFIXES['dkg']}onBehalfOf> <{party}> ; <{PREFIXES['dkg']}event> ?e . "
+            "?e <http://schema.org/superEvent>? ?m ."
+            if party
+            else ""
+        )
+        rows = self.select(f"""
+            SELECT DISTINCT ?m ?label ?start WHERE {{ {attended}
+              ?m a <{PREFIXES["dkg"]}Meeting> ; <{RDFS_LABEL.value}> ?label ;
+                 <http://schema.org/startDate> ?start }} ORDER BY ?start""")
+        return [
+            Event("/id/" + r["m"].value[len(str(ID)) :], r["label"].value, r["start"].value)
+            for r in rows
+        ]
+
 
 # ---------------------------------------------------------------------------------------------
 # Resource descriptions
@@ -113,11 +131,6 @@ def construct(store: ox.Store, sparql: str) -> list[ox.Triple]:
     answer = store.query(sparql)
     assert isinstance(answer, ox.QueryTriples)
     return list(answer)
-
-
-def text(term: object) -> str:
-    """The lexical value of an IRI, blank node or literal."""
-    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else str(term)
 
 
 def describe(site: Site, iri: str, page: int) -> tuple[list[ox.Triple], bool]:
@@ -176,106 +189,6 @@ def serialize(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------
-# HTML view model
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Value:
-    text: str
-    href: str | None = None
-    lang: str | None = None
-    external: str | None = None  # "Wikidata" for links to Wikidata
-
-
-@dataclass(frozen=True)
-class ClaimRow:
-    """One claim about the resource, as the page shows it."""
-
-    property: str
-    value: Value
-    source: Value
-    quote: Value | None
-    qualifier: Value | None
-    rank: str
-
-
-def value_of(site: Site, term: Any, labels: dict[str, str]) -> Value:
-    if isinstance(term, ox.NamedNode):
-        iri = term.value
-        if iri.startswith(str(ID)):
-            return Value(labels.get(iri, iri[len(str(ID)) :]), "/id/" + iri[len(str(ID)) :])
-        if iri.startswith(WIKIDATA):
-            return Value(iri[len(WIKIDATA) :], iri, external="Wikidata")
-        return Value(site.label_of_term(iri), iri if iri.startswith("http") else None)
-    if isinstance(term, ox.Literal):
-        return Value(term.value, lang=term.language)
-    return Value(str(term))
-
-
-def view(site: Site, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
-    """What the entity page shows, from the description's triples."""
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    dkg = PREFIXES["dkg"]
-    labels = {text(t.subject): text(t.object) for t in triples if t.predicate == RDFS_LABEL}
-    own: dict[str, list[Value]] = {}
-    backlinks: set[tuple[Value, str]] = set()
-    claim_nodes = {
-        text(t.subject)
-        for t in triples
-        if t.predicate.value == rdf + "subject" and text(t.object) == iri
-    }
-    claims: dict[str, dict[str, Value]] = {node: {} for node in claim_nodes}
-    for t in triples:
-        subject, predicate = text(t.subject), t.predicate.value
-        if subject == iri:
-            own.setdefault(predicate, []).append(value_of(site, t.object, labels))
-        elif subject in claims:
-            claims[subject].setdefault(predicate, value_of(site, t.object, labels))
-        elif text(t.object) == iri:
-            backlinks.add((value_of(site, t.subject, labels), site.label_of_term(predicate)))
-    empty = Value("")
-    rows = sorted(
-        (
-            ClaimRow(
-                property=claim.get(rdf + "predicate", empty).text,
-                value=claim.get(rdf + "object", empty),
-                source=claim.get("http://www.w3.org/ns/prov#wasDerivedFrom", empty),
-                quote=claim.get(dkg + "quote"),
-                qualifier=claim.get(dkg + "countQualifier"),
-                rank=claim.get(dkg + "rank", empty).text,
-            )
-            for claim in claims.values()
-        ),
-        key=lambda r: (r.property, r.value.text, r.source.text),
-    )
-    values: dict[str, set[str]] = {}
-    for row in rows:
-        values.setdefault(row.property, set()).add(row.value.text)
-    hidden = {rdf + "type", RDFS_LABEL.value, "http://www.w3.org/2004/02/skos/core#altLabel"}
-    properties = sorted(
-        (
-            (site.label_of_term(p), p, sorted(vs, key=lambda v: v.text))
-            for p, vs in own.items()
-            if p not in hidden
-        ),
-        key=lambda item: item[0].lower(),
-    )
-    return {
-        "iri": iri,
-        "label": labels.get(iri, iri.rsplit("/", 1)[-1]),
-        "types": sorted(own.get(rdf + "type", []), key=lambda v: v.text),
-        "alt_names": sorted(
-            own.get("http://www.w3.org/2004/02/skos/core#altLabel", []), key=lambda v: v.text
-        ),
-        "properties": properties,
-        "backlinks": sorted(backlinks, key=lambda b: (b[1], b[0].text)),
-        "claims": rows,
-        "disputed": {p for p, vs in values.items() if len(vs) > 1},
-    }
-
-
-# ---------------------------------------------------------------------------------------------
 # The app
 # ---------------------------------------------------------------------------------------------
 
@@ -289,8 +202,9 @@ def create_app(
         loader=PackageLoader("dialoguekg", "templates"), autoescape=select_autoescape(["html"])
     )
 
-    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        return HTMLResponse(templates.get_template(name).render(**values), status_code=status)
+    def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        body = templates.get_template(template).render(**values)
+        return HTMLResponse(body, status_code=status)
 
     def problem(status: int, message: str, fmt: Format | None = None) -> Response:
         if fmt is conneg.HTML:
@@ -309,11 +223,21 @@ def create_app(
         return page(
             "home.html",
             title="dialoguekg",
+            timeline=Markup(timeline_svg(site.meetings())),
             meetings=[
                 (m["m"].value[len(str(ID)) :], m["label"].value, m["start"].value, m["end"].value)
                 for m in meetings
             ],
-            counts=[(site.label_of_term(c["class"].value), int(c["n"].value)) for c in counts],
+            counts=[
+                (
+                    site.label_of_term(c["class"].value),
+                    int(c["n"].value),
+                    "/classes/" + c["class"].value[len(PREFIXES["dkg"]) :]
+                    if c["class"].value.startswith(PREFIXES["dkg"])
+                    else None,
+                )
+                for c in counts
+            ],
             triples=len(site.store),
             dumps=site.dump_names,
         )
@@ -358,8 +282,11 @@ def create_app(
             links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page_number - 1}>; rel="prev"')
         headers = {"Link": ", ".join(links)}
         if fmt is conneg.HTML:
+            party = f"{PREFIXES['dkg']}Party"
+            is_party = site.exists(iri) and bool(site.store.query(f"ASK {{ <{iri}> a <{party}> }}"))
             response = page(
                 "resource.html",
+                timeline=Markup(timeline_svg(site.meetings(iri))) if is_party else "",
                 **view(site, iri, triples),
                 path=path,
                 page=page_number,
@@ -372,11 +299,13 @@ def create_app(
         return Response(body, media_type=fmt.media_type, headers=headers)
 
     async def sparql(request: Request) -> Response:
-        query, problem_text = await read_protocol(request)
+        try:
+            protocol = await read_protocol(request)
+        except ProtocolError as exc:
+            return problem(exc.status, str(exc))
+        query = protocol.query
         accept = request.headers.get("accept")
         wants_html = conneg.negotiate(accept, (*conneg.RESULT_FORMATS, conneg.HTML)) is conneg.HTML
-        if problem_text:
-            return problem(400 if "update" not in problem_text else 403, problem_text)
         if query is None:
             if wants_html:
                 return page(
@@ -396,10 +325,15 @@ def create_app(
                 "to other servers on behalf of strangers; run the query on your own machine",
             )
         try:
-            answer = site.store.query(query)
+            answer = site.store.query(
+                query,
+                base_iri=str(request.url.replace(query="")),  # relative IRIs resolve against us
+                default_graph=[ox.NamedNode(g) for g in protocol.default_graphs] or None,
+                named_graphs=[ox.NamedNode(g) for g in protocol.named_graphs] or None,
+            )
         except SyntaxError as exc:
             return problem(400, f"the query is not valid SPARQL: {exc}")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             return problem(400, f"the query failed: {exc}")
         if isinstance(answer, ox.QueryTriples):
             return graph_result(accept, answer)
@@ -483,6 +417,50 @@ def create_app(
         triples = list(ox.parse(description.encode(), format=ox.RdfFormat.TURTLE))
         return Response(serialize(triples, fmt, context), media_type=fmt.media_type)
 
+    async def search(request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        hits = site.search_index.search(q, limit=int(request.query_params.get("limit", "10") or 10))
+        wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
+        if request.url.path.endswith(".json") or wanted is conneg.JSONLD:
+            return Response(
+                json.dumps([hit.__dict__ for hit in hits], ensure_ascii=False),
+                media_type="application/json",
+            )
+        return page("search.html", title=f"Search: {q}", q=q, hits=hits)
+
+    async def classes(request: Request) -> Response:
+        name = request.path_params["name"]
+        cls = f"{PREFIXES['dkg']}{name}"
+        if not re.fullmatch(r"[A-Za-z]+", name) or cls not in site.term_labels:
+            return problem(404, f"no class {name!r} in the ontology", conneg.HTML)
+        rows = site.select(
+            f"SELECT ?s ?l WHERE {{ ?s a <{cls}> . OPTIONAL {{ ?s <{RDFS_LABEL.value}> ?l }} }}"
+        )
+        members = sorted(
+            (r["l"].value if r["l"] else r["s"].value, "/id/" + r["s"].value[len(str(ID)) :])
+            for r in rows
+        )
+        return page("class.html", title=site.term_labels[cls], name=name, members=members)
+
+    async def ontology(request: Request) -> Response:
+        requested = request.query_params.get("format")
+        wanted = (
+            conneg.by_suffix(requested)
+            if requested
+            else conneg.negotiate(request.headers.get("accept"), conneg.RESOURCE_FORMATS)
+        )
+        if wanted is None:
+            return problem(406, "the ontology is available as: html, ttl, jsonld, nt, rdf")
+        quads = site.store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_IRI)))
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        if wanted is not conneg.HTML:
+            return Response(
+                serialize(triples, wanted, context),
+                media_type=wanted.media_type,
+                headers={"Vary": "Accept"},
+            )
+        return page("ontology.html", title="Ontology", terms=ontology_terms(site, triples))
+
     async def dumps(request: Request) -> Response:
         wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
         sizes = {name: (site.dist / name).stat().st_size for name in site.dump_names}
@@ -517,6 +495,10 @@ def create_app(
         Route("/id/{path:path}", resource),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/dumps/", dumps),
+        Route("/search", search),
+        Route("/search.json", search),
+        Route("/classes/{name}", classes),
+        Route("/def", ontology),
         Route("/dumps/{name}", dump),
         Route("/.well-known/void", void),
     ]
@@ -531,46 +513,99 @@ def create_app(
     return Starlette(routes=routes, middleware=middleware)
 
 
-async def read_protocol(request: Request) -> tuple[str | None, str | None]:
-    """The query of a SPARQL Protocol request (GET ?query=, POST form, POST sparql-query), or
-    the reason the request is refused."""
+class ProtocolError(Exception):
+    """A SPARQL Protocol request the endpoint refuses, with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """A query with the dataset the protocol request names (empty: the store's own)."""
+
+    query: str | None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+READ_ONLY = "this endpoint is read-only: SPARQL update is refused"
+
+
+def ontology_terms(site: Site, triples: list[ox.Triple]) -> list[dict[str, Any]]:
+    """The ontology's classes and properties with label, comment and type, for its page."""
+    by_term: dict[str, dict[str, str]] = {}
+    for t in triples:
+        s = t.subject.value if isinstance(t.subject, ox.NamedNode) else ""
+        if not s.startswith(PREFIXES["dkg"]):
+            continue
+        term = by_term.setdefault(s, {"iri": s, "name": s[len(PREFIXES["dkg"]) :]})
+        p = t.predicate.value
+        if p.endswith("#label"):
+            term["label"] = t.object.value if isinstance(t.object, ox.Literal) else ""
+        elif p.endswith("#comment"):
+            term["comment"] = t.object.value if isinstance(t.object, ox.Literal) else ""
+        elif p.endswith("#type") and isinstance(t.object, ox.NamedNode):
+            term["kind"] = site.curie(t.object.value)
+    return sorted(by_term.values(), key=lambda term: (term.get("kind", ""), term["name"]))
+
+
+async def read_protocol(request: Request) -> ProtocolRequest:
+    """The query and dataset of a SPARQL Protocol request: GET ``?query=``, POST form-encoded,
+    or POST ``application/sparql-query``; raises ProtocolError for what the protocol refuses."""
     params = parse_qs(request.url.query, keep_blank_values=True)
+    if "update" in params or "using-graph-uri" in params or "using-named-graph-uri" in params:
+        raise ProtocolError(403, READ_ONLY)
+    queries = params.get("query", [])
     if request.method == "POST":
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = (await request.body()).decode("utf-8", errors="replace")
-        if content_type == "application/sparql-update":
-            return None, "this endpoint is read-only: SPARQL update is refused"
-        if content_type == "application/sparql-query":
-            if "query" in params:
-                return None, "a query in the body and in the URL at once is not allowed"
-            return body, None
-        if content_type == "application/x-www-form-urlencoded":
+        media, _, parameters = request.headers.get("content-type", "").partition(";")
+        media = media.strip().lower()
+        charset = re.search(r"charset\s*=\s*\"?([\w-]+)", parameters, re.I)
+        if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
+            raise ProtocolError(400, f"charset {charset.group(1)} is not supported; send UTF-8")
+        try:
+            body = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(400, f"the request body is not UTF-8 ({exc.reason})") from exc
+        if media == "application/sparql-update":
+            raise ProtocolError(403, READ_ONLY)
+        if media == "application/sparql-query":
+            if queries:
+                raise ProtocolError(400, "a query in the body and in the URL at once")
+            queries = [body]
+        elif media == "application/x-www-form-urlencoded":
             form = parse_qs(body, keep_blank_values=True)
             if "update" in form:
-                return None, "this endpoint is read-only: SPARQL update is refused"
-            queries = form.get("query", []) + params.get("query", [])
-            if len(queries) != 1:
-                return None, "send exactly one query parameter"
-            return queries[0], None
-        return (
-            None,
-            f"unsupported content type {content_type!r}; use application/sparql-query "
-            "or application/x-www-form-urlencoded",
-        )
-    if "update" in params:
-        return None, "this endpoint is read-only: SPARQL update is refused"
-    queries = params.get("query", [])
+                raise ProtocolError(403, READ_ONLY)
+            queries = queries + form.get("query", [])
+            for key in ("default-graph-uri", "named-graph-uri"):
+                params[key] = params.get(key, []) + form.get(key, [])
+        else:
+            raise ProtocolError(
+                415,
+                f"unsupported content type {media or '(none)'!r}; use application/sparql-query "
+                "or application/x-www-form-urlencoded",
+            )
+        if not queries:
+            raise ProtocolError(400, "no query in the request")
     if len(queries) > 1:
-        return None, "send exactly one query parameter"
-    return (queries[0] if queries else None), None
+        raise ProtocolError(400, "send exactly one query parameter")
+    return ProtocolRequest(
+        queries[0] if queries else None,
+        tuple(params.get("default-graph-uri", [])),
+        tuple(params.get("named-graph-uri", [])),
+    )
 
 
 def _without_terms(query: str) -> str:
     """The query without comments, IRIs and strings, to look for keywords."""
-    text = strip_comments(query)
-    text = re.sub(r"<[^\s<>]*>", "<>", text)
+    stripped = re.sub(r"<[^\s<>]*>", "<>", strip_comments(query))
     return re.sub(
-        r"'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", '""', text, flags=re.S
+        r"'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"",
+        '""',
+        stripped,
+        flags=re.S,
     )
 
 

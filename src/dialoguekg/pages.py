@@ -1,0 +1,232 @@
+"""What the HTML pages show: entity views, label search, and the meetings timeline.
+
+Pure functions from triples (or a store) to view models; ``serve`` renders them with the
+templates. Nothing here writes HTML except the timeline, a small server-rendered SVG.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from .vocab import ID, PREFIXES
+
+if TYPE_CHECKING:
+    from .serve import Site
+
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+WIKIDATA = "http://www.wikidata.org/entity/"
+
+
+def text(term: object) -> str:
+    """The lexical value of an IRI, blank node or literal."""
+    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else str(term)
+
+
+@dataclass(frozen=True)
+class Value:
+    text: str
+    href: str | None = None
+    lang: str | None = None
+    external: str | None = None  # "Wikidata" for links to Wikidata
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One claim about the resource, as the page shows it."""
+
+    property: str
+    value: Value
+    source: Value
+    quote: Value | None
+    qualifier: Value | None
+    rank: str
+
+
+def value_of(site: Site, term: Any, labels: dict[str, str]) -> Value:
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        if iri.startswith(str(ID)):
+            return Value(labels.get(iri, iri[len(str(ID)) :]), "/id/" + iri[len(str(ID)) :])
+        if iri.startswith(WIKIDATA):
+            return Value(iri[len(WIKIDATA) :], iri, external="Wikidata")
+        return Value(site.label_of_term(iri), iri if iri.startswith("http") else None)
+    if isinstance(term, ox.Literal):
+        return Value(term.value, lang=term.language)
+    return Value(str(term))
+
+
+def view(site: Site, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
+    """What the entity page shows, from the description's triples."""
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    dkg = PREFIXES["dkg"]
+    labels = {text(t.subject): text(t.object) for t in triples if t.predicate == RDFS_LABEL}
+    own: dict[str, list[Value]] = {}
+    backlinks: set[tuple[Value, str]] = set()
+    claim_nodes = {
+        text(t.subject)
+        for t in triples
+        if t.predicate.value == rdf + "subject" and text(t.object) == iri
+    }
+    claims: dict[str, dict[str, Value]] = {node: {} for node in claim_nodes}
+    for t in triples:
+        subject, predicate = text(t.subject), t.predicate.value
+        if subject == iri:
+            own.setdefault(predicate, []).append(value_of(site, t.object, labels))
+        elif subject in claims:
+            claims[subject].setdefault(predicate, value_of(site, t.object, labels))
+        elif text(t.object) == iri:
+            backlinks.add((value_of(site, t.subject, labels), site.label_of_term(predicate)))
+    empty = Value("")
+    rows = sorted(
+        (
+            ClaimRow(
+                property=claim.get(rdf + "predicate", empty).text,
+                value=claim.get(rdf + "object", empty),
+                source=claim.get("http://www.w3.org/ns/prov#wasDerivedFrom", empty),
+                quote=claim.get(dkg + "quote"),
+                qualifier=claim.get(dkg + "countQualifier"),
+                rank=claim.get(dkg + "rank", empty).text,
+            )
+            for claim in claims.values()
+        ),
+        key=lambda r: (r.property, r.value.text, r.source.text),
+    )
+    values: dict[str, set[str]] = {}
+    for row in rows:
+        values.setdefault(row.property, set()).add(row.value.text)
+    hidden = {rdf + "type", RDFS_LABEL.value, "http://www.w3.org/2004/02/skos/core#altLabel"}
+    properties = sorted(
+        (
+            (site.label_of_term(p), p, sorted(vs, key=lambda v: v.text))
+            for p, vs in own.items()
+            if p not in hidden
+        ),
+        key=lambda item: item[0].lower(),
+    )
+    return {
+        "iri": iri,
+        "label": labels.get(iri, iri.rsplit("/", 1)[-1]),
+        "types": sorted(own.get(rdf + "type", []), key=lambda v: v.text),
+        "alt_names": sorted(
+            own.get("http://www.w3.org/2004/02/skos/core#altLabel", []), key=lambda v: v.text
+        ),
+        "properties": properties,
+        "backlinks": sorted(backlinks, key=lambda b: (b[1], b[0].text)),
+        "claims": rows,
+        "disputed": {p for p, vs in values.items() if len(vs) > 1},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Search
+# ---------------------------------------------------------------------------------------------
+
+
+def fold(name: str) -> str:
+    """A name for matching: accents removed, case folded (Vučić → vucic, Tsègan → tsegan)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+@dataclass(frozen=True)
+class Hit:
+    label: str
+    matched: str
+    href: str
+    kind: str
+
+
+class SearchIndex:
+    """Every label and alternative label of the graph's own resources, in every language."""
+
+    def __init__(self, store: ox.Store) -> None:
+        rows = store.query(f"""
+            SELECT ?s ?name ?label ?type WHERE {{
+              ?s <{RDFS_LABEL.value}>|<http://www.w3.org/2004/02/skos/core#altLabel> ?name ;
+                 <{RDFS_LABEL.value}> ?label ; a ?type .
+              FILTER (STRSTARTS(STR(?s), "{ID}"))
+              FILTER NOT EXISTS {{ ?s a <{PREFIXES["dkg"]}Claim> }}
+            }}""")
+        assert isinstance(rows, ox.QuerySolutions)
+        entries: dict[tuple[str, str], Hit] = {}
+        for row in rows:
+            iri = text(row["s"])
+            kind = text(row["type"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            hit = Hit(text(row["label"]), text(row["name"]), "/id/" + iri[len(str(ID)) :], kind)
+            entries.setdefault((fold(hit.matched), hit.href), hit)
+        self.entries = sorted(entries.items())
+
+    def search(self, query: str, limit: int = 10) -> list[Hit]:
+        """Best matches first: whole name, then name start, then word start, then anywhere."""
+        q = fold(query)
+        if not q:
+            return []
+        ranked: dict[str, tuple[int, str, Hit]] = {}
+        for (name, href), hit in self.entries:
+            if q not in name:
+                continue
+            rank = (
+                0 if name == q else 1 if name.startswith(q) else 2 if f" {q}" in f" {name}" else 3
+            )
+            best = ranked.get(href)
+            if best is None or (rank, hit.label) < best[:2]:
+                ranked[href] = (rank, hit.label, hit)
+        return [hit for _, _, hit in sorted(ranked.values(), key=lambda r: (r[0], r[1]))][:limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeline
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    href: str
+    label: str
+    start: str  # YYYY-MM-DD
+
+
+def timeline_svg(events: list[Event], width: int = 640) -> str:
+    """The events on a year axis, as an accessible SVG with links (no script)."""
+    from html import escape
+
+    if not events:
+        return ""
+    years = [int(e.start[:4]) for e in events]
+    first, last = min(years) - 1, max(years) + 1
+    left, right, axis_y = 30, width - 30, 70
+
+    def x(date: str) -> float:
+        year, month, day = (int(p) for p in date.split("-"))
+        fraction = year + (month - 1) / 12 + (day - 1) / 365
+        return left + (fraction - first) / (last - first) * (right - left)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 120" role="img" '
+        f'aria-label="Timeline of the meetings" class="timeline">',
+        f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="#5b6673"/>',
+    ]
+    for year in range(first, last + 1):
+        px = x(f"{year}-01-01")
+        parts.append(
+            f'<line x1="{px:.1f}" y1="{axis_y - 4}" x2="{px:.1f}" y2="{axis_y + 4}" '
+            'stroke="#5b6673"/>'
+        )
+        parts.append(
+            f'<text x="{px:.1f}" y="{axis_y + 20}" font-size="11" text-anchor="middle" '
+            f'fill="#5b6673">{year}</text>'
+        )
+    for i, event in enumerate(sorted(events, key=lambda e: e.start)):
+        px, label_y = x(event.start), 24 + (i % 2) * 18
+        parts.append(
+            f'<a href="{escape(event.href)}"><title>{escape(event.label)} ({event.start})</title>'
+            f'<circle cx="{px:.1f}" cy="{axis_y}" r="7" fill="#a4161a"/>'
+            f'<text x="{px:.1f}" y="{label_y}" font-size="12" text-anchor="middle" '
+            f'fill="#1d2733">{escape(event.start[:4])}</text></a>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
