@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -26,7 +27,7 @@ XI = "https://w3id.org/dialoguekg/id/person/xi-jinping"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 
 
-def app_for(dist: Path, project: Project, **settings: int) -> TestClient:
+def app_for(dist: Path, project: Project, **settings: Any) -> TestClient:
     context = export.load_context(project.context_file)
     app = serve.create_app(dist, project.queries_dir, context, serve.ServeSettings(**settings))
     return TestClient(app, follow_redirects=False)
@@ -493,3 +494,42 @@ def test_ontology_page_is_built_from_the_ontology_file(
     from rdflib.compare import isomorphic
 
     assert isomorphic(Graph().parse(data=turtle.content, format="turtle"), g)
+
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) < STR(?f)) }"
+
+
+def test_time_limit_answers_with_a_clear_error(dist: Path, project: Project) -> None:
+    limited = app_for(dist, project, time_limit=0.05)
+    response = limited.get("/sparql", params={"query": SLOW})
+    assert response.status_code == 503
+    assert "the query ran longer than 0.05 s, the limit of this endpoint" in response.text
+    patient = app_for(dist, project)
+    assert (
+        patient.get("/sparql", params={"query": SLOW}).json()["results"]["bindings"][0]["n"][
+            "value"
+        ]
+        == "1055408"
+    )
+
+
+def test_the_server_answers_while_a_slow_query_runs(live_server: str) -> None:
+    import urllib.parse
+    import urllib.request
+
+    slow_answer: list[int] = []
+
+    def slow() -> None:
+        url = f"{live_server}/sparql?query={urllib.parse.quote(SLOW)}"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            slow_answer.append(response.status)
+
+    worker = threading.Thread(target=slow)
+    worker.start()
+    time.sleep(0.2)
+    with urllib.request.urlopen(f"{live_server}/id/person/xi-jinping.ttl", timeout=60) as response:
+        assert response.status == 200
+        answered_during = worker.is_alive()
+    worker.join(timeout=60)
+    assert slow_answer == [200]
+    assert answered_during, "the quick request waited for the slow query"

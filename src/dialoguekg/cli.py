@@ -65,6 +65,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address the server listens on", ("serve",), "HOST"),
     Setting("port", "8000", "port the server listens on", ("serve",), "PORT"),
     Setting("row_limit", "10000", "most rows or triples a SPARQL answer may have", ("serve",), "N"),
+    Setting("time_limit", "30", "seconds a SPARQL query may run", ("serve",), "SECONDS"),
 )
 
 
@@ -185,13 +186,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         port = int(_setting(args, "port") or "8000")
         row_limit = int(_setting(args, "row_limit") or "10000")
+        time_limit = float(_setting(args, "time_limit") or "30")
     except ValueError as exc:
-        raise DialogueKGError(f"--port and --row-limit take whole numbers ({exc})") from exc
+        raise DialogueKGError(f"--port, --row-limit and --time-limit take numbers ({exc})") from exc
     app = serve.create_app(
         dist,
         project.queries_dir,
         export.load_context(project.context_file),
-        serve.ServeSettings(row_limit=row_limit),
+        serve.ServeSettings(row_limit=row_limit, time_limit=time_limit),
     )
     host = _setting(args, "host") or "127.0.0.1"
     _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")

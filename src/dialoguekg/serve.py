@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
+import anyio
+import anyio.to_thread
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -61,6 +64,8 @@ class ServeSettings:
     """What an operator may set; each has a ``serve`` option in the CLI."""
 
     row_limit: int = 10_000
+    time_limit: float = 30.0  # seconds
+    query_workers: int = 4  # queries evaluated at once; more wait for a free worker
     page_size: int = 50
     allow_service: bool = False
 
@@ -198,6 +203,7 @@ def create_app(
 ) -> Starlette:
     """The ASGI app serving ``dist`` (built by ``dialoguekg build``)."""
     site = Site(dist, queries_dir, settings or ServeSettings())
+    limiter = anyio.CapacityLimiter(site.settings.query_workers)
     templates = Environment(
         loader=PackageLoader("dialoguekg", "templates"), autoescape=select_autoescape(["html"])
     )
@@ -324,35 +330,42 @@ def create_app(
                 "SERVICE is not allowed on this endpoint: it would make requests "
                 "to other servers on behalf of strangers; run the query on your own machine",
             )
+        options = {
+            "base_iri": str(request.url.replace(query="")),  # relative IRIs resolve against us
+            "default_graph": [ox.NamedNode(g) for g in protocol.default_graphs] or None,
+            "named_graphs": [ox.NamedNode(g) for g in protocol.named_graphs] or None,
+        }
+        stop = threading.Event()
         try:
-            answer = site.store.query(
-                query,
-                base_iri=str(request.url.replace(query="")),  # relative IRIs resolve against us
-                default_graph=[ox.NamedNode(g) for g in protocol.default_graphs] or None,
-                named_graphs=[ox.NamedNode(g) for g in protocol.named_graphs] or None,
+            with anyio.fail_after(site.settings.time_limit):
+                answer = await anyio.to_thread.run_sync(
+                    lambda: evaluate(site.store, query, options, site.settings.row_limit, stop),
+                    limiter=limiter,
+                    abandon_on_cancel=True,
+                )
+        except TimeoutError:
+            stop.set()
+            return problem(
+                503,
+                f"the query ran longer than {site.settings.time_limit:g} s, the limit of this "
+                "endpoint; narrow it, or run it on a downloaded dump",
             )
         except SyntaxError as exc:
             return problem(400, f"the query is not valid SPARQL: {exc}")
         except (OSError, ValueError) as exc:
             return problem(400, f"the query failed: {exc}")
-        if isinstance(answer, ox.QueryTriples):
-            return graph_result(accept, answer)
-        if wants_html:
-            return sparql_page(query, answer)
-        return table_result(accept, answer)
-
-    def graph_result(accept: str | None, answer: ox.QueryTriples) -> Response:
-        fmt = conneg.negotiate(accept, conneg.GRAPH_FORMATS) or conneg.TURTLE
-        triples = _capped(answer, site.settings.row_limit)
-        if triples is None:
+        if answer.over_limit:
             return problem(
                 400,
-                f"the result has more than {site.settings.row_limit} triples, "
-                "the limit of this endpoint; narrow the query or download a dump",
+                f"the result has more than {site.settings.row_limit} rows, the limit of this "
+                "endpoint; add a LIMIT, or download a dump",
             )
-        return Response(serialize(triples, fmt, context), media_type=fmt.media_type)
-
-    def table_result(accept: str | None, answer: ox.QuerySolutions | ox.QueryBoolean) -> Response:
+        if answer.triples is not None:
+            graph_format = conneg.negotiate(accept, conneg.GRAPH_FORMATS) or conneg.TURTLE
+            body = serialize(answer.triples, graph_format, context)
+            return Response(body, media_type=graph_format.media_type)
+        if wants_html:
+            return sparql_page(query, answer)
         fmt = conneg.negotiate(accept, conneg.RESULT_FORMATS)
         if fmt is None:
             return problem(
@@ -360,36 +373,23 @@ def create_app(
                 "results are available as: "
                 + ", ".join(f.media_type for f in conneg.RESULT_FORMATS),
             )
-        if isinstance(answer, ox.QuerySolutions):
-            variables = [v.value for v in answer.variables]
-            rows = _capped(answer, site.settings.row_limit)
-            if rows is None:
-                return problem(
-                    400,
-                    f"the result has more than {site.settings.row_limit} rows, "
-                    "the limit of this endpoint; add a LIMIT or download a dump",
-                )
-            answer = _reparsed(variables, rows)
-        output = answer.serialize(format=RESULT_OX_FORMATS[fmt.name])
-        return Response(bytes(output or b""), media_type=fmt.media_type)
+        return Response(answer.serialize(fmt), media_type=fmt.media_type)
 
-    def sparql_page(query: str, answer: Any) -> Response:
-        result: dict[str, Any] = {}
-        if isinstance(answer, ox.QueryBoolean):
-            result = {"boolean": bool(answer)}
+    def sparql_page(query: str, answer: Answer) -> Response:
+        result: dict[str, Any]
+        if answer.boolean is not None:
+            result = {"boolean": answer.boolean}
         else:
-            variables = [v.value for v in answer.variables]
-            rows = []
-            for i, solution in enumerate(answer):
-                if i >= site.settings.row_limit:
-                    break
-                rows.append(
+            result = {
+                "variables": answer.variables,
+                "rows": [
                     [
-                        value_of(site, solution[v], {}) if solution[v] is not None else None
-                        for v in variables
+                        value_of(site, row[v], {}) if row[v] is not None else None
+                        for v in answer.variables
                     ]
-                )
-            result = {"variables": variables, "rows": rows}
+                    for row in answer.rows or []
+                ],
+            }
         return page("sparql.html", title="SPARQL", queries=site.queries, query=query, result=result)
 
     def service_description(request: Request) -> Response:
@@ -513,6 +513,56 @@ def create_app(
     return Starlette(routes=routes, middleware=middleware)
 
 
+@dataclass
+class Answer:
+    """A query's answer, read in the worker: a boolean, solutions, or triples."""
+
+    boolean: bool | None = None
+    variables: list[str] = field(default_factory=list)
+    rows: list[ox.QuerySolution] | None = None
+    triples: list[ox.Triple] | None = None
+    over_limit: bool = False
+
+    def serialize(self, fmt: Format) -> bytes:
+        """SELECT or ASK results in ``fmt``, written by pyoxigraph's spec-conformant writers."""
+        if self.boolean is not None:
+            document: dict[str, Any] = {"head": {}, "boolean": self.boolean}
+        else:
+            bindings = [
+                {v: _json_term(row[v]) for v in self.variables if row[v] is not None}
+                for row in self.rows or []
+            ]
+            document = {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
+        parsed = ox.parse_query_results(
+            json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON
+        )
+        return bytes(parsed.serialize(format=RESULT_OX_FORMATS[fmt.name]) or b"")
+
+
+def evaluate(
+    store: ox.Store, query: str, options: dict[str, Any], row_limit: int, stop: threading.Event
+) -> Answer:
+    """Run ``query`` and read its answer, at most ``row_limit`` rows, until ``stop`` is set.
+
+    Runs in a worker thread: pyoxigraph releases the GIL while it evaluates, so the server
+    keeps answering. A step of evaluation already under way cannot be interrupted; ``stop``
+    ends the reading at the next row.
+    """
+    result = store.query(query, **options)
+    if isinstance(result, ox.QueryBoolean):
+        return Answer(boolean=bool(result))
+    items: list[Any] = []
+    for item in result:
+        if stop.is_set():
+            break
+        if len(items) == row_limit:
+            return Answer(over_limit=True)
+        items.append(item)
+    if isinstance(result, ox.QueryTriples):
+        return Answer(triples=items)
+    return Answer(variables=[v.value for v in result.variables], rows=items)
+
+
 class ProtocolError(Exception):
     """A SPARQL Protocol request the endpoint refuses, with its HTTP status."""
 
@@ -609,16 +659,6 @@ def _without_terms(query: str) -> str:
     )
 
 
-def _capped(results: Iterable[Any], limit: int) -> list[Any] | None:
-    """At most ``limit`` items of ``results``; None when there are more."""
-    items: list[Any] = []
-    for item in results:
-        if len(items) == limit:
-            return None
-        items.append(item)
-    return items
-
-
 def _json_term(term: Any) -> dict[str, str]:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
@@ -630,14 +670,3 @@ def _json_term(term: Any) -> dict[str, str]:
     elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
         out["datatype"] = term.datatype.value
     return out
-
-
-def _reparsed(variables: list[str], rows: list[Any]) -> ox.QuerySolutions:
-    """Counted solutions as pyoxigraph results again, to use its spec-conformant writers."""
-    bindings = [{v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
-    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    parsed = ox.parse_query_results(
-        json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON
-    )
-    assert isinstance(parsed, ox.QuerySolutions)
-    return parsed
