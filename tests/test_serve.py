@@ -533,3 +533,27 @@ def test_the_server_answers_while_a_slow_query_runs(live_server: str) -> None:
     worker.join(timeout=60)
     assert slow_answer == [200]
     assert answered_during, "the quick request waited for the slow query"
+
+
+def test_base_moves_the_graphs_iris_in_documents_only(dist: Path, project: Project) -> None:
+    rebased = app_for(dist, project, base="http://127.0.0.1:8000/")
+    response = rebased.get("/id/person/xi-jinping.ttl")
+    g = Graph().parse(data=response.content, format="turtle")
+    local = URIRef("http://127.0.0.1:8000/id/person/xi-jinping")
+    assert (local, RDFS.label, Literal("Xi Jinping", lang="en")) in g
+    assert not [
+        t for t in g if any(str(x).startswith("https://w3id.org/dialoguekg/id/") for x in t)
+    ]
+    assert (
+        '<http://127.0.0.1:8000/id/person/xi-jinping>; rel="describes"' in response.headers["link"]
+    )
+    answer = rebased.get("/sparql", params={"query": f"ASK {{ <{XI}> ?p ?o }}"}).json()
+    assert answer["boolean"] is True  # queries and results keep the canonical IRIs
+
+
+def test_bad_base_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--base", "127.0.0.1:8000"]) == 2
+    assert (
+        "--base '127.0.0.1:8000' is not a web base; expected http(s)://HOST/PATH/ ending in /"
+        in (capsys.readouterr().err)
+    )

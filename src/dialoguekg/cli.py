@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "8000", "port the server listens on", ("serve",), "PORT"),
     Setting("row_limit", "10000", "most rows or triples a SPARQL answer may have", ("serve",), "N"),
     Setting("time_limit", "30", "seconds a SPARQL query may run", ("serve",), "SECONDS"),
+    Setting(
+        "base",
+        None,
+        "web base to serve the graph's IRIs under in documents, e.g. http://127.0.0.1:8000/ "
+        "(default: keep https://w3id.org/dialoguekg/)",
+        ("serve",),
+        "URL",
+    ),
 )
 
 
@@ -178,27 +187,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from . import export, serve
 
-    project, data_dir = _project_and_data(args)
-    dist = Path(_setting(args, "dist") or "dist")
-    if not (dist / "dialoguekg.nq").is_file():
-        _progress(f"no built graph in {dist}: building it")
-        _build(project, data_dir, dist)
     try:
         port = int(_setting(args, "port") or "8000")
         row_limit = int(_setting(args, "row_limit") or "10000")
         time_limit = float(_setting(args, "time_limit") or "30")
     except ValueError as exc:
         raise DialogueKGError(f"--port, --row-limit and --time-limit take numbers ({exc})") from exc
-    app = serve.create_app(
-        dist,
-        project.queries_dir,
-        export.load_context(project.context_file),
-        serve.ServeSettings(row_limit=row_limit, time_limit=time_limit),
-    )
+    settings = serve.ServeSettings(row_limit=row_limit, time_limit=time_limit, base=_base(args))
+    project, data_dir = _project_and_data(args)
+    dist = Path(_setting(args, "dist") or "dist")
+    if not (dist / "dialoguekg.nq").is_file():
+        _progress(f"no built graph in {dist}: building it")
+        _build(project, data_dir, dist)
+    context = export.load_context(project.context_file)
+    app = serve.create_app(dist, project.queries_dir, context, settings)
     host = _setting(args, "host") or "127.0.0.1"
     _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
+
+
+def _base(args: argparse.Namespace) -> str | None:
+    base = _setting(args, "base")
+    if base and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?/", base):
+        raise DialogueKGError(
+            f"--base {base!r} is not a web base; expected http(s)://HOST/PATH/ ending in /"
+        )
+    return base
 
 
 def _queries_dir(root: Path | None) -> Path:

@@ -68,6 +68,7 @@ class ServeSettings:
     query_workers: int = 4  # queries evaluated at once; more wait for a free worker
     page_size: int = 50
     allow_service: bool = False
+    base: str | None = None  # web base the graph's IRIs are rewritten to in documents
 
 
 class Site:
@@ -178,6 +179,28 @@ def describe(site: Site, iri: str, page: int) -> tuple[list[ox.Triple], bool]:
     return [unique[k] for k in sorted(unique)], more
 
 
+DATASET_BASE = "https://w3id.org/dialoguekg/"
+
+
+def rebase_iri(iri: str, base: str | None) -> str:
+    """``iri`` under the web base ``base`` when it is one of the graph's own IRIs."""
+    if base and iri.startswith(DATASET_BASE):
+        return base + iri[len(DATASET_BASE) :]
+    return iri
+
+
+def rebase(triples: list[ox.Triple], base: str | None) -> list[ox.Triple]:
+    """The triples with the graph's IRIs moved to ``base`` (Pubby's dataset base → web base),
+    so that links followed from a served document stay on this server."""
+    if not base:
+        return triples
+
+    def term(t: Any) -> Any:
+        return ox.NamedNode(rebase_iri(t.value, base)) if isinstance(t, ox.NamedNode) else t
+
+    return [ox.Triple(term(t.subject), term(t.predicate), term(t.object)) for t in triples]
+
+
 def serialize(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any]) -> bytes:
     """RDF in ``fmt``; JSON-LD is compacted with the project's context, like the dump."""
     triples = list(triples)
@@ -281,7 +304,7 @@ def create_app(
             for f in conneg.RESOURCE_FORMATS
             if f is not fmt
         ]
-        links.append(f'<{iri}>; rel="describes"')
+        links.append(f'<{rebase_iri(iri, site.settings.base)}>; rel="describes"')
         if more:
             links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page_number + 1}>; rel="next"')
         if page_number > 1:
@@ -301,7 +324,7 @@ def create_app(
             )
             response.headers.update(headers)
             return response
-        body = serialize(triples, fmt, context)
+        body = serialize(rebase(triples, site.settings.base), fmt, context)
         return Response(body, media_type=fmt.media_type, headers=headers)
 
     async def sparql(request: Request) -> Response:
