@@ -557,3 +557,22 @@ def test_bad_base_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
         "--base '127.0.0.1:8000' is not a web base; expected http(s)://HOST/PATH/ ending in /"
         in (capsys.readouterr().err)
     )
+
+
+def test_own_many_valued_properties_are_paged(dist: Path, project: Project) -> None:
+    small = app_for(dist, project, page_size=2)
+    cpc = URIRef("https://w3id.org/dialoguekg/id/party/communist-party-of-china")
+    alt = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
+    pages = []
+    for number in (1, 2):
+        response = small.get(f"/id/party/communist-party-of-china.ttl?page={number}")
+        g = Graph().parse(data=response.content, format="turtle")
+        assert (cpc, RDFS.label, Literal("Communist Party of China", lang="en")) in g  # every page
+        pages.append(set(g.objects(cpc, alt)))
+    assert len(pages[0]) == 2 and len(pages[1]) == 2 and not pages[0] & pages[1]
+    assert {str(v) for v in pages[0] | pages[1]} == {
+        "CPC",
+        "Chinese Communist Party",
+        "CCP",
+        "中国共产党",
+    }

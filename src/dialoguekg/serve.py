@@ -40,7 +40,7 @@ from starlette.routing import Route
 from . import conneg
 from .conneg import Format
 from .errors import QueryError
-from .pages import RDFS_LABEL, Event, SearchIndex, timeline_svg, value_of, view
+from .pages import RDFS_LABEL, Event, SearchIndex, text, timeline_svg, value_of, view
 from .query import LocalStore, query_form, shipped_queries, strip_comments
 from .vocab import ID, ONTOLOGY_IRI, PREFIXES
 
@@ -140,8 +140,9 @@ def construct(store: ox.Store, sparql: str) -> list[ox.Triple]:
 
 
 def describe(site: Site, iri: str, page: int) -> tuple[list[ox.Triple], bool]:
-    """The triples that describe ``iri`` (own, claims, sources, one page of backlinks), and
-    whether a further page of backlinks exists."""
+    """The triples that describe ``iri``: one page of each of its own properties and of what
+    points at it (labelled), the claims behind its facts and their sources; and whether a
+    further page exists."""
     size = site.settings.page_size
     own = f"""
         CONSTRUCT {{
@@ -158,13 +159,13 @@ def describe(site: Site, iri: str, page: int) -> tuple[list[ox.Triple], bool]:
                    ?source .
                ?source <{RDFS_LABEL.value}> ?sl ; <http://schema.org/url> ?su }}
         }}"""
-    triples = construct(site.store, own)
+    triples, more_own = _page_own(construct(site.store, own), iri, page, size)
     backlink_subjects = site.select(
         # claims point at their subject too; they are part of the description already
         f"SELECT DISTINCT ?s WHERE {{ ?s ?p <{iri}> FILTER (?p != <{RDF_SUBJECT}>) }} ORDER BY ?s "
         f"LIMIT {size + 1} OFFSET {(page - 1) * size}"
     )
-    more = len(backlink_subjects) > size
+    more = more_own or len(backlink_subjects) > size
     subjects = " ".join(str(row["s"]) for row in backlink_subjects[:size])
     if subjects:
         triples += construct(
@@ -177,6 +178,26 @@ def describe(site: Site, iri: str, page: int) -> tuple[list[ox.Triple], bool]:
 
     unique = {(str(t.subject), str(t.predicate), str(t.object)): t for t in triples}
     return [unique[k] for k in sorted(unique)], more
+
+
+def _page_own(
+    triples: list[ox.Triple], iri: str, page: int, size: int
+) -> tuple[list[ox.Triple], bool]:
+    """Keep one page (``size`` values) of each of ``iri``'s own properties; its types and label
+    stay on every page. Returns the kept triples and whether any property has more values."""
+    always = {RDFS_LABEL.value, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
+    by_property: dict[str, list[ox.Triple]] = {}
+    for triple in triples:
+        if text(triple.subject) == iri and triple.predicate.value not in always:
+            by_property.setdefault(triple.predicate.value, []).append(triple)
+    dropped: set[str] = set()
+    more = False
+    for values in by_property.values():
+        values.sort(key=str)
+        more = more or len(values) > page * size
+        kept = values[(page - 1) * size : page * size]
+        dropped.update(str(t) for t in values if t not in kept)
+    return [t for t in triples if str(t) not in dropped], more
 
 
 DATASET_BASE = "https://w3id.org/dialoguekg/"
