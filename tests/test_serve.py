@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from starlette.testclient import TestClient
@@ -21,7 +20,7 @@ from dialoguekg.cli import main
 from dialoguekg.project import Project
 from dialoguekg.query import LocalStore, find_query
 
-from .conftest import CASES, free_port
+from .conftest import CASES, serving
 
 XI = "https://w3id.org/dialoguekg/id/person/xi-jinping"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -393,20 +392,9 @@ def test_dump_listing_and_void(client: TestClient, dist: Path) -> None:
 
 @pytest.fixture(scope="module")
 def live_server(dist: Path, project: Project) -> Iterator[str]:
-    context = export.load_context(project.context_file)
-    app = serve.create_app(dist, project.queries_dir, context)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    app = serve.create_app(dist, project.queries_dir, export.load_context(project.context_file))
+    with serving(app) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 @pytest.mark.parametrize("name", ["meetings", "plenary-speakers-2023", "disagreements"])

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,14 +19,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-import uvicorn
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
 from dialoguekg import export, serve
 from dialoguekg.project import Project
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, serving
 
 SUITE = ROOT / "tests" / "conformance"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -123,18 +120,8 @@ def endpoint(
     (dist / "dialoguekg.nq").write_bytes(nq)
     (dist / "SHA256SUMS").write_text(f"{hashlib.sha256(nq).hexdigest()}  dialoguekg.nq\n")
     app = serve.create_app(dist, project.queries_dir, export.load_context(project.context_file))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as address:
+        yield address
 
 
 def send(endpoint: tuple[str, int], exchange: Exchange) -> tuple[int, str, bytes]:
