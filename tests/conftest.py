@@ -64,16 +64,16 @@ def oxigraph_binary() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def oxigraph_endpoint(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Oxigraph SPARQL server on 127.0.0.1, loaded with the N-Quads dump."""
+@contextlib.contextmanager
+def oxigraph(files: list[Path], location: Path) -> Iterator[str]:
+    """A real Oxigraph SPARQL server on 127.0.0.1 loaded with ``files``; yields its query URL."""
     exe = oxigraph_binary()
-    location = tmp_path_factory.mktemp("oxigraph")
-    subprocess.run(
-        [exe, "load", "--location", str(location), "--file", str(dist / "dialoguekg.nq")],
-        check=True,
-        capture_output=True,
-    )
+    for file in files:
+        subprocess.run(
+            [exe, "load", "--location", str(location), "--file", str(file)],
+            check=True,
+            capture_output=True,
+        )
     port = free_port()
     server = subprocess.Popen(
         [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
@@ -95,6 +95,13 @@ def oxigraph_endpoint(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_endpoint(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Oxigraph loaded with the N-Quads dump of the built graph."""
+    with oxigraph([dist / "dialoguekg.nq"], tmp_path_factory.mktemp("oxigraph")) as endpoint:
+        yield endpoint
 
 
 @contextlib.contextmanager

@@ -48,18 +48,22 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "project folder holding ontology/, data/, queries/ "
         "(default: the current folder if it is one, else this checkout)",
-        ("build", "validate", "query", "serve"),
+        ("build", "validate", "query", "serve", "link"),
     ),
     Setting(
-        "data", None, "folder of data files (default: PROJECT/data)", ("build", "validate", "serve")
+        "data",
+        None,
+        "folder of data files (default: PROJECT/data)",
+        ("build", "validate", "serve", "link"),
     ),
     Setting("out", "dist", "folder the dumps are written to, replaced atomically", ("build",)),
     Setting("dist", "dist", "folder of a built graph to query or serve", ("query", "serve")),
     Setting(
         "endpoint",
         None,
-        "URL of a SPARQL 1.1 endpoint to query instead of the built graph",
-        ("query",),
+        "URL of a SPARQL 1.1 endpoint: for query, asked instead of the built graph; "
+        "for link, the Wikidata-compatible endpoint (default Wikidata's own)",
+        ("query", "link"),
         "URL",
     ),
     Setting("format", "table", "output format: table, csv, tsv or json", ("query",), "FORMAT"),
@@ -132,6 +136,8 @@ def _build(project: Project, data_dir: Path, out: Path) -> None:
     graph = compiled.built.graph
     files = export.all_files(graph, project.ontology(), export.load_context(project.context_file))
     export.write(out, files)
+    for line in export.link_counts(graph):
+        _progress(line)
     claims = len(compiled.data.claims) + len(compiled.data.records["links"])
     print(
         f"built {out}: {len(graph)} triples, {export.entity_count(graph)} entities, "
@@ -207,6 +213,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    """Find and score Wikidata items for unlinked entities into a review file, or merge the
+    rows a person accepted (--accept FILE) into data/links.yaml."""
+    import datetime as dt
+
+    from . import link, sources
+
+    _, data_dir = _project_and_data(args)
+    if args.accept:
+        try:
+            retrieved = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+        except ValueError as exc:
+            raise DialogueKGError(
+                f"--date {args.date!r} is not a date; expected YYYY-MM-DD"
+            ) from exc
+        count = link.accept(data_dir, Path(args.accept), retrieved)
+        print(f"accepted {count} link(s) from {args.accept} into {data_dir / 'links.yaml'}")
+        return 0
+    endpoint = _setting(args, "endpoint") or link.WIKIDATA_SPARQL
+    wanted = link.targets(sources.load(data_dir), everything=args.all)
+    _progress(f"asking {endpoint} about {len(wanted)} entities")
+    candidates = link.find(wanted, endpoint, backoff=float(args.backoff))
+    review = Path(args.review)
+    link.write_atomically(review, link.review_csv(candidates))
+    marked = sum(c.accept for c in candidates)
+    print(
+        f"wrote {review}: {len(candidates)} candidates for {len(wanted)} entities, "
+        f"{marked} marked to accept; edit the accept column, then: "
+        f"dialoguekg link --accept {review}"
+    )
+    return 0
+
+
 def _base(args: argparse.Namespace) -> str | None:
     base = _setting(args, "base")
     if base and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?/", base):
@@ -229,6 +268,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "query": cmd_query,
     "serve": cmd_serve,
+    "link": cmd_link,
 }
 
 
@@ -255,6 +295,30 @@ def parser() -> argparse.ArgumentParser:
             )
             sub.add_argument(
                 "--list", action="store_true", help="list the shipped queries and their questions"
+            )
+        if name == "link":
+            sub.add_argument("--all", action="store_true", help="re-check entities already linked")
+            sub.add_argument(
+                "--review",
+                default="link-review.csv",
+                metavar="FILE",
+                help="review file to write [default link-review.csv]",
+            )
+            sub.add_argument(
+                "--accept",
+                metavar="FILE",
+                help="merge the rows marked yes in this review file into data/",
+            )
+            sub.add_argument(
+                "--date",
+                metavar="YYYY-MM-DD",
+                help="retrieval date the accepted links cite [default today]",
+            )
+            sub.add_argument(
+                "--backoff",
+                default="1.0",
+                metavar="SECONDS",
+                help="first wait before retrying a 429 or 5xx answer [default 1.0]",
             )
         for setting in SETTINGS:
             if name in setting.commands:

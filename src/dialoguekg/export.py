@@ -223,6 +223,18 @@ def entity_count(graph: Graph) -> int:
     return len({s for s in graph.subjects(RDF.type, None) if str(s).startswith(str(ID))})
 
 
+def link_counts(graph: Graph) -> list[str]:
+    """``Wikidata links: Person 8 of 15, …``: linked and unlinked entities by class."""
+    from .vocab import DKG
+
+    parts = []
+    for cls in (DKG.Person, DKG.Party, DKG.Country, DKG.City, DKG.StateOffice):
+        members = set(graph.subjects(RDF.type, cls))
+        linked = {m for m in members if graph.value(m, URIRef(str(DKG) + "wikidataId")) is not None}
+        parts.append(f"{str(cls).rsplit('#', 1)[1]} {len(linked)} of {len(members)}")
+    return ["Wikidata links: " + ", ".join(parts)]
+
+
 def _slug(iri: URIRef) -> str:
     for prefix, ns in PREFIXES.items():
         if str(iri).startswith(str(ns)):
