@@ -14,7 +14,7 @@ from dialoguekg.query import LocalStore, RemoteStore, find_query, shipped_querie
 
 from .conftest import ROOT, free_port
 
-NAMES = [q.name for q in shipped_queries(ROOT / "queries")]
+NAMES = [q.name for q in shipped_queries(ROOT / "queries") if not q.federated]
 
 
 def normalised(document: dict[str, Any]) -> list[str]:

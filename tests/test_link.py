@@ -214,3 +214,32 @@ def test_retries_give_up_with_a_clear_error() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(
+    "name,column,expected",
+    [
+        ("federated-birth-dates", "born", {("Xi Jinping", "1900-01-01T00:00:00Z")}),
+        (
+            "federated-party-ideologies",
+            "ideology",
+            {("Communist Party of China", "fixture ideology")},
+        ),
+    ],
+)
+def test_federated_queries_join_the_graph_with_a_wikidata_endpoint(
+    dist: Path,
+    wikidata: str,
+    name: str,
+    column: str,
+    expected: set[tuple[str, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    assert (
+        main(["query", name, "--dist", str(dist), "--wikidata", wikidata, "--format", "json"]) == 0
+    )
+    rows = json.loads(capsys.readouterr().out)["results"]["bindings"]
+    label = "person" if column == "born" else "party"
+    assert {(r[label]["value"], r[column]["value"]) for r in rows} == expected

@@ -67,6 +67,13 @@ SETTINGS: tuple[Setting, ...] = (
         "URL",
     ),
     Setting("format", "table", "output format: table, csv, tsv or json", ("query",), "FORMAT"),
+    Setting(
+        "wikidata",
+        None,
+        "endpoint the federated queries' SERVICE calls go to instead of Wikidata's",
+        ("query",),
+        "URL",
+    ),
     Setting("host", "127.0.0.1", "address the server listens on", ("serve",), "HOST"),
     Setting("port", "8000", "port the server listens on", ("serve",), "PORT"),
     Setting("row_limit", "10000", "most rows or triples a SPARQL answer may have", ("serve",), "N"),
@@ -183,7 +190,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         store = q.RemoteStore(endpoint)
     else:
         store = q.LocalStore(Path(_setting(args, "dist") or "dist") / "dialoguekg.nq")
-    sys.stdout.write(q.render(store.query(named.text), fmt))
+    sparql = q.with_wikidata(named.text, _setting(args, "wikidata"))
+    sys.stdout.write(q.render(store.query(sparql), fmt))
     return 0
 
 

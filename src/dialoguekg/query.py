@@ -200,12 +200,25 @@ def _first_line(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+WIKIDATA_SERVICE = "<https://query.wikidata.org/sparql>"
+
+
 @dataclass(frozen=True)
 class NamedQuery:
     name: str
     path: Path
     question: str
     text: str
+
+    @property
+    def federated(self) -> bool:
+        """Whether the file says it joins Wikidata through SERVICE (it needs the network)."""
+        return any(line.startswith("# Federated:") for line in self.text.splitlines())
+
+
+def with_wikidata(sparql: str, endpoint: str | None) -> str:
+    """The query with its Wikidata SERVICE calls sent to ``endpoint`` instead, if given."""
+    return sparql.replace(WIKIDATA_SERVICE, f"<{endpoint}>") if endpoint else sparql
 
 
 def read_query(path: Path) -> NamedQuery:
