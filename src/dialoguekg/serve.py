@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import conneg
+from . import conneg, reconcile
 from .conneg import Format
 from .errors import QueryError
 from .pages import RDFS_LABEL, Event, SearchIndex, text, timeline_svg, value_of, view
@@ -87,6 +87,7 @@ class Site:
             )
         }
         self.search_index = SearchIndex(self.store)
+        self.reconcilable = reconcile.entities(self.store)
         self.dump_names = sorted(
             line.split("  ", 1)[1]
             for line in (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
@@ -506,6 +507,45 @@ def create_app(
             )
         return page("ontology.html", title="Ontology", terms=ontology_terms(site, triples))
 
+    async def reconciliation(request: Request) -> Response:
+        params = parse_qs(request.url.query)
+        if request.method == "POST":
+            body = (await request.body()).decode("utf-8", errors="replace")
+            for key, values in parse_qs(body).items():
+                params.setdefault(key, []).extend(values)
+        callback = params.get("callback", [None])[0]
+        if callback is not None and not re.fullmatch(r"[A-Za-z_$][\w$.]{0,60}", callback):
+            return problem(400, "callback must be a JavaScript identifier")
+        if "queries" not in params:
+            return _json(reconcile.manifest(str(request.base_url)), callback)
+        try:
+            queries = json.loads(params["queries"][0])
+            if not isinstance(queries, dict) or not all(
+                isinstance(q, dict) for q in queries.values()
+            ):
+                raise ValueError("expected an object of query objects")
+        except ValueError as exc:
+            return problem(400, f"queries is not a batch of reconciliation queries: {exc}")
+        answer = {
+            key: {"result": reconcile.reconcile(site.reconcilable, query)}
+            for key, query in queries.items()
+        }
+        return _json(answer, callback)
+
+    async def reconciliation_suggest(request: Request) -> Response:
+        prefix = request.query_params.get("prefix", "")
+        return _json(
+            {"result": reconcile.suggest(site.reconcilable, prefix)},
+            request.query_params.get("callback"),
+        )
+
+    async def reconciliation_preview(request: Request) -> Response:
+        wanted = request.query_params.get("id", "")
+        entity = next((e for e in site.reconcilable if e.id == wanted), None)
+        if entity is None:
+            return problem(404, f"no entity {wanted!r}", conneg.HTML)
+        return page("preview.html", entity=entity)
+
     async def dumps(request: Request) -> Response:
         wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
         sizes = {name: (site.dist / name).stat().st_size for name in site.dump_names}
@@ -544,6 +584,9 @@ def create_app(
         Route("/search.json", search),
         Route("/classes/{name}", classes),
         Route("/def", ontology),
+        Route("/reconcile", reconciliation, methods=["GET", "POST"]),
+        Route("/reconcile/suggest/entity", reconciliation_suggest),
+        Route("/reconcile/preview", reconciliation_preview),
         Route("/dumps/{name}", dump),
         Route("/.well-known/void", void),
     ]
@@ -626,6 +669,14 @@ class ProtocolRequest:
 
 
 READ_ONLY = "this endpoint is read-only: SPARQL update is refused"
+
+
+def _json(document: Any, callback: str | None = None) -> Response:
+    """JSON, or JSONP when the client names a callback (older reconciliation clients do)."""
+    body = json.dumps(document, ensure_ascii=False)
+    if callback:
+        return Response(f"{callback}({body});", media_type="application/javascript")
+    return Response(body, media_type="application/json")
 
 
 def ontology_terms(site: Site, triples: list[ox.Triple]) -> list[dict[str, Any]]:
