@@ -243,3 +243,45 @@ def test_federated_queries_join_the_graph_with_a_wikidata_endpoint(
     rows = json.loads(capsys.readouterr().out)["results"]["bindings"]
     label = "person" if column == "born" else "party"
     assert {(r[label]["value"], r[column]["value"]) for r in rows} == expected
+
+
+def test_labels_are_fetched_cached_and_built(
+    data: Path, wikidata: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rdflib import Literal
+    from rdflib.namespace import SKOS
+
+    assert (
+        main(
+            [
+                "link",
+                "--labels",
+                "--data",
+                str(data),
+                "--endpoint",
+                wikidata,
+                "--date",
+                "2026-11-22",
+                "--backoff",
+                "0",
+            ]
+        )
+        == 0
+    )
+    assert "wrote 2 names in zh, ru, es, fr" in capsys.readouterr().out
+    loaded = sources.load(data)
+    (record,) = loaded.records["labels"]
+    assert record.values["entity"] == "person/xi-jinping"
+    assert {(n.text, n.lang) for n in record.values["names"]} == {
+        ("fixture name zh", "zh"),
+        ("fixture alias ru", "ru"),
+    }  # de was not asked for
+    graph = build(loaded).graph
+    xi = URIRef(ID["person/xi-jinping"])
+    assert (xi, SKOS.altLabel, Literal("fixture name zh", lang="zh")) in graph
+    assert (
+        xi,
+        URIRef("http://purl.org/dc/terms/source"),
+        URIRef(ID["source/wikidata-2026-11-22"]),
+    ) in graph
+    assert main(["validate", "--data", str(data)]) == 0

@@ -229,6 +229,22 @@ def cmd_link(args: argparse.Namespace) -> int:
     from . import link, sources
 
     _, data_dir = _project_and_data(args)
+    if args.labels:
+        try:
+            retrieved = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+        except ValueError as exc:
+            raise DialogueKGError(
+                f"--date {args.date!r} is not a date; expected YYYY-MM-DD"
+            ) from exc
+        endpoint = _setting(args, "endpoint") or link.WIKIDATA_SPARQL
+        languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
+        count = link.fetch_labels(
+            data_dir, endpoint, retrieved, languages, backoff=float(args.backoff)
+        )
+        print(
+            f"wrote {count} names in {', '.join(languages)} to {data_dir / 'wikidata-labels.yaml'}"
+        )
+        return 0
     if args.accept:
         try:
             retrieved = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
@@ -306,6 +322,17 @@ def parser() -> argparse.ArgumentParser:
             )
         if name == "link":
             sub.add_argument("--all", action="store_true", help="re-check entities already linked")
+            sub.add_argument(
+                "--labels",
+                action="store_true",
+                help="fetch linked entities' labels and aliases into data/wikidata-labels.yaml",
+            )
+            sub.add_argument(
+                "--languages",
+                default=",".join(("zh", "ru", "es", "fr")),
+                metavar="LANGS",
+                help="languages --labels fetches [default zh,ru,es,fr]",
+            )
             sub.add_argument(
                 "--review",
                 default="link-review.csv",

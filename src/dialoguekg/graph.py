@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .sources import (
@@ -54,11 +54,14 @@ def build(data: SourceData) -> Built:
     origins: dict[URIRef, str] = {}
     labels = _labels(data)
     for record in data.all():
-        if record.kind in ("claims", "links"):
+        if record.kind in ("claims", "links", "labels"):
             continue
         subject = node_of(record)
         origins[subject] = f"{record.origin} ({record.describe()})"
         for triple in _record_triples(record, subject, labels):
+            graph.add(triple)
+    for record in data.records["labels"]:
+        for triple in _labels_from_wikidata(record):
             graph.add(triple)
     claims = list(data.claims)
     for record in data.records["links"]:
@@ -185,6 +188,14 @@ def _derived_label(record: Record, labels: dict[str, str]) -> str | None:
     role = labels["role/" + v["role"]].lower()
     return f"{person}: {role}, {labels[v['event']]}"
     return None
+
+
+def _labels_from_wikidata(record: Record) -> Iterator[Triple]:
+    """Names Wikidata gives a linked entity, as language-tagged alternative labels citing it."""
+    entity = ID[record.values["entity"]]
+    for name in record.values["names"]:
+        yield entity, SKOS.altLabel, Literal(name.text, lang=name.lang)
+    yield entity, DCTERMS.source, entity_iri("source", str(record.values["source"]))
 
 
 def _link(record: Record) -> tuple[list[Triple], ClaimSpec]:

@@ -326,22 +326,11 @@ def accept(data_dir: Path, review: Path, retrieved: dt.date) -> int:
     if not rows:
         return 0
     source_id = f"wikidata-{retrieved.isoformat()}"
-    links_text = (
-        (data_dir / "links.yaml").read_text(encoding="utf-8")
-        if (data_dir / "links.yaml").is_file()
-        else ""
+    links_file = data_dir / "links.yaml"
+    links_text = links_file.read_text(encoding="utf-8") if links_file.is_file() else ""
+    sources_text = _with_wikidata_source(
+        (data_dir / "sources.yaml").read_text(encoding="utf-8"), retrieved
     )
-    sources_text = (data_dir / "sources.yaml").read_text(encoding="utf-8")
-    if f"id: {source_id}\n" not in sources_text:
-        sources_text = sources_text.rstrip("\n") + (
-            f"\n\n- id: {source_id}\n"
-            f"  title: Wikidata, retrieved {retrieved.isoformat()}\n"
-            "  kind: reference-dataset\n"
-            "  publisher: Wikimedia Foundation\n"
-            "  url: https://www.wikidata.org/\n"
-            "  note: Items found and scored by dialoguekg link, accepted by a person on "
-            f"{retrieved.isoformat()}.\n"
-        )
     added = "".join(
         f"- {{entity: {row['entity']}, qid: {row['qid']}, source: {source_id}, "
         f"quote: {_yaml_string('score ' + row['score'] + ': ' + row['reasons'])}}}\n"
@@ -352,16 +341,109 @@ def accept(data_dir: Path, review: Path, retrieved: dt.date) -> int:
         + ("\n" if links_text.strip() else "")
         + (f"# Accepted from {review.name} on {retrieved.isoformat()}\n" + added)
     )
+    _replace_checked(
+        data_dir,
+        {"sources.yaml": sources_text, "links.yaml": links_text},
+        lambda data: _check_unique(data, review),
+    )
+    return len(rows)
+
+
+def _with_wikidata_source(sources_text: str, retrieved: dt.date) -> str:
+    """sources.yaml with the "Wikidata, retrieved DATE" source added if it is not there yet."""
+    source_id = f"wikidata-{retrieved.isoformat()}"
+    if f"id: {source_id}\n" in sources_text:
+        return sources_text
+    return sources_text.rstrip("\n") + (
+        f"\n\n- id: {source_id}\n"
+        f"  title: Wikidata, retrieved {retrieved.isoformat()}\n"
+        "  kind: reference-dataset\n"
+        "  publisher: Wikimedia Foundation\n"
+        "  url: https://www.wikidata.org/\n"
+        f"  date: {retrieved.isoformat()}\n"
+    )
+
+
+def _replace_checked(
+    data_dir: Path, texts: dict[str, str], check: Callable[[sources.SourceData], None]
+) -> None:
+    """Write ``texts`` into ``data_dir`` only if a copy with them loads and passes ``check``."""
     with tempfile.TemporaryDirectory() as scratch:
         trial = Path(scratch) / "data"
         shutil.copytree(data_dir, trial)
-        (trial / "links.yaml").write_text(links_text, encoding="utf-8")
-        (trial / "sources.yaml").write_text(sources_text, encoding="utf-8")
-        data = sources.load(trial)
-        _check_unique(data, review)
-    write_atomically(data_dir / "sources.yaml", sources_text)
-    write_atomically(data_dir / "links.yaml", links_text)
-    return len(rows)
+        for name, content in texts.items():
+            (trial / name).write_text(content, encoding="utf-8")
+        check(sources.load(trial))
+    for name, content in texts.items():
+        write_atomically(data_dir / name, content)
+
+
+LABEL_LANGUAGES = ("zh", "ru", "es", "fr")
+
+
+def labels_query(qids: Iterable[str], languages: Iterable[str]) -> str:
+    items = " ".join(f"wd:{q}" for q in qids)
+    langs = ", ".join(f'"{lang}"' for lang in languages)
+    return f"""PREFIX wd: <http://www.wikidata.org/entity/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?item ?name WHERE {{
+  VALUES ?item {{ {items} }}
+  ?item rdfs:label|skos:altLabel ?name .
+  FILTER (LANG(?name) IN ({langs}))
+}}"""
+
+
+def fetch_labels(
+    data_dir: Path,
+    endpoint: str,
+    retrieved: dt.date,
+    languages: Iterable[str] = LABEL_LANGUAGES,
+    **options: Any,
+) -> int:
+    """Labels and aliases of every linked entity in ``languages`` into wikidata-labels.yaml
+    (replacing what was there), citing "Wikidata, retrieved DATE"; returns how many names."""
+    import yaml
+
+    data = sources.load(data_dir)
+    entity_of = {str(r.values["qid"]): str(r.values["entity"]) for r in data.records["links"]}
+    qids = sorted(entity_of)
+    names: dict[str, list[dict[str, str]]] = {}
+    for start in range(0, len(qids), 50):
+        document = ask(endpoint, labels_query(qids[start : start + 50], languages), **options)
+        for row in document["results"]["bindings"]:
+            qid = row["item"]["value"].removeprefix(WD)
+            entry = {"name": row["name"]["value"], "lang": row["name"]["xml:lang"]}
+            if qid in entity_of and entry not in names.setdefault(qid, []):
+                names[qid].append(entry)
+    source_id = f"wikidata-{retrieved.isoformat()}"
+    records: list[dict[str, Any]] = [
+        {
+            "entity": entity_of[qid],
+            "qid": qid,
+            "names": sorted(found, key=lambda n: (n["lang"], n["name"])),
+            "source": source_id,
+        }
+        for qid, found in sorted(names.items())
+    ]
+    header = (
+        "# Names Wikidata gives our linked entities in other languages, fetched by\n"
+        f"#   dialoguekg link --labels  (languages: {', '.join(languages)};"
+        f" retrieved {retrieved})\n"
+        "# The build adds them as language-tagged alternative labels citing Wikidata.\n"
+    )
+    body = (
+        yaml.safe_dump(records, allow_unicode=True, sort_keys=False, width=100)
+        if records
+        else "[]\n"
+    )
+    texts = {"wikidata-labels.yaml": header + body}
+    if records:
+        texts["sources.yaml"] = _with_wikidata_source(
+            (data_dir / "sources.yaml").read_text(encoding="utf-8"), retrieved
+        )
+    _replace_checked(data_dir, texts, lambda data: None)
+    return sum(len(r["names"]) for r in records)
 
 
 def _yaml_string(text: str) -> str:

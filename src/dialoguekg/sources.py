@@ -330,6 +330,18 @@ KINDS: dict[str, Kind] = {
             cite=PROV.wasDerivedFrom,
         ),
         Kind(
+            "labels",
+            "wikidata-labels.yaml",
+            (),
+            (
+                Field("entity", "ref", required=True),
+                Field("qid", "qid", required=True),
+                Field("names", "names", SKOS.altLabel, required=True),
+                Field("source", "source", required=True),
+            ),
+            keyed=False,
+        ),
+        Kind(
             "links",
             "links.yaml",
             (),
@@ -425,7 +437,10 @@ class Record:
 
     def describe(self) -> str:
         """``person 'xi-jinping' (Xi Jinping)``, or ``participation record 3`` for unkeyed kinds."""
-        noun = IRI_SEGMENT.get(self.kind) or {"claims": "claim", "links": "link"}[self.kind]
+        noun = (
+            IRI_SEGMENT.get(self.kind)
+            or {"claims": "claim", "links": "link", "labels": "label"}[self.kind]
+        )
         if not KINDS[self.kind].keyed:
             return f"{noun} record {self.key}"
         label = self.values.get("name") or self.values.get("title")
