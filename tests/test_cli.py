@@ -201,3 +201,39 @@ def test_the_ci_script_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "./run test" in readme
     assert re.search(r"^exec \./run test$", ci, re.MULTILINE)
+
+
+def test_more_bad_input_is_one_clear_line(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each of these once ended in a traceback."""
+    bad_dump = tmp_path / "bad"
+    bad_dump.mkdir()
+    (bad_dump / "dialoguekg.nq").write_text("<a> <b> .\n")
+    latin1 = tmp_path / "latin1.rq"
+    latin1.write_bytes('SELECT * WHERE { ?s ?p "Tsègan" }'.encode("latin-1"))
+    update = tmp_path / "update.rq"
+    update.write_text("PREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    cases = [
+        (
+            ["query", "meetings", "--dist", str(bad_dump)],
+            r"bad/dialoguekg.nq is not a readable dump .*rebuild it",
+        ),
+        (
+            ["query", str(latin1), "--dist", str(dist)],
+            r"latin1.rq: not UTF-8 text .*save the query as UTF-8",
+        ),
+        (
+            ["query", str(update), "--dist", str(dist)],
+            r"this is a SPARQL update; dialoguekg query only reads",
+        ),
+        (["query", "meetings", "--endpoint", "notaurl"], r"notaurl is not a SPARQL endpoint URL"),
+        (["build", "--out", str(a_file / "dist")], r"cannot write .*a-file/dist: "),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert re.search(message, err), (argv, err)
+        assert err.count("\n") == 1 or "reading" in err, err

@@ -119,8 +119,8 @@ def test_builds_are_byte_identical_across_processes(tmp_path: Path) -> None:
 
 def test_write_replaces_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": b"x"})
-    export.write(out, {"b.ttl": b"2", "SHA256SUMS": b"y"})
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": export.checksums({"a.ttl": b"1"})})
+    export.write(out, {"b.ttl": b"2", "SHA256SUMS": export.checksums({"b.ttl": b"2"})})
     assert {p.name for p in out.iterdir()} == {"b.ttl", "SHA256SUMS"}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
     assert oct(out.stat().st_mode & 0o777) == "0o755"
@@ -128,8 +128,10 @@ def test_write_replaces_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> 
 
 def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": b"x"})
-    with pytest.raises(FileNotFoundError):
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": export.checksums({"a.ttl": b"1"})})
+    with pytest.raises(
+        DialogueKGError, match=r"cannot write .*dist: .*the previous output is kept"
+    ):
         export.write(out, {"b.ttl": b"2", "missing-folder/c.ttl": b"3", "SHA256SUMS": b"y"})
     assert (out / "a.ttl").read_bytes() == b"1"
     assert {p.name for p in out.iterdir()} == {"a.ttl", "SHA256SUMS"}
@@ -138,9 +140,16 @@ def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
 
 def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(DialogueKGError, match=r"refusing to replace .*did not write"):
+    with pytest.raises(DialogueKGError, match=r"refusing to replace .*did not write \(notes.txt"):
         export.write(tmp_path, {"SHA256SUMS": b""})
     assert (tmp_path / "notes.txt").read_text() == "mine"
+    # a build folder with a file of the user's added is refused too
+    out = tmp_path / "dist"
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": export.checksums({"a.ttl": b"1"})})
+    (out / "my-notes.txt").write_text("mine")
+    with pytest.raises(DialogueKGError, match=r"\(my-notes.txt, not in its SHA256SUMS\)"):
+        export.write(out, {"SHA256SUMS": b""})
+    assert (out / "my-notes.txt").read_text() == "mine"
 
 
 def test_source_date_epoch_sets_the_modified_date(monkeypatch: pytest.MonkeyPatch) -> None:

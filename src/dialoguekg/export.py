@@ -279,26 +279,56 @@ def all_files(graph: Graph, ontology: Graph, context: Mapping[str, Any]) -> dict
 def write(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Replace ``out_dir`` with exactly ``files``, atomically; refuse a folder we did not write."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and (
-        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / CHECKSUMS).is_file())
-    ):
+    foreign = _foreign_files(out_dir)
+    if foreign:
         raise DialogueKGError(
             f"refusing to replace {out_dir}: it holds files dialoguekg did not write "
-            f"(no {CHECKSUMS}); choose an empty or new folder with --out"
+            f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}, "
+            f"not in its {CHECKSUMS}); choose an empty or new folder with --out"
         )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    except OSError as exc:
+        raise DialogueKGError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc
     staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
     try:
-        for name, content in files.items():
-            (staging / name).write_bytes(content)
-        if out_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, retired / out_dir.name)
-            os.replace(staging, out_dir)
-            shutil.rmtree(retired)
-        else:
-            os.replace(staging, out_dir)
+        _swap_in(staging, out_dir, files)
+    except OSError as exc:
+        raise DialogueKGError(
+            f"cannot write {out_dir}: {exc}; the previous output is kept"
+        ) from exc
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _foreign_files(out_dir: Path) -> list[str]:
+    """Files in ``out_dir`` that its SHA256SUMS does not list (all of them if it has none)."""
+    if not out_dir.exists():
+        return []
+    if not out_dir.is_dir():
+        return [out_dir.name]
+    present = sorted(p.name for p in out_dir.iterdir())
+    listing = out_dir / CHECKSUMS
+    if not listing.is_file():
+        return present
+    listed = {
+        line.split("  ", 1)[1]
+        for line in listing.read_text(errors="replace").splitlines()
+        if "  " in line
+    }
+    return [name for name in present if name not in listed | {CHECKSUMS}]
+
+
+def _swap_in(staging: Path, out_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` into ``staging``, then put it where ``out_dir`` was."""
+    for name, content in files.items():
+        (staging / name).write_bytes(content)
+    if out_dir.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        os.replace(out_dir, retired / out_dir.name)
+        os.replace(staging, out_dir)
+        shutil.rmtree(retired)
+    else:
+        os.replace(staging, out_dir)

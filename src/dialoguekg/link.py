@@ -267,6 +267,8 @@ def ask(
         except (URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise EndpointError(f"{endpoint} could not be reached: {reason}") from exc
+        except ValueError as exc:
+            raise EndpointError(f"{endpoint} is not a SPARQL endpoint URL ({exc})") from exc
         if attempt < retries:
             sleep(delay)
     raise EndpointError(f"{endpoint} kept failing ({last}) after {retries + 1} attempts")

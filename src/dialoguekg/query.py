@@ -76,13 +76,22 @@ class LocalStore:
             raise QueryError(f"no built graph at {dump}: run 'dialoguekg build' first")
         self._ox = ox
         self._store = ox.Store()
-        self._store.bulk_load(path=str(dump), format=ox.RdfFormat.from_extension(dump.suffix[1:]))
+        try:
+            self._store.bulk_load(
+                path=str(dump), format=ox.RdfFormat.from_extension(dump.suffix[1:])
+            )
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise QueryError(
+                f"{dump} is not a readable dump ({exc}); rebuild it with 'dialoguekg build'"
+            ) from exc
 
     def query(self, sparql: str) -> Result:
         ox = self._ox
         try:
             answer = self._store.query(sparql)
         except SyntaxError as exc:
+            if is_update(sparql):
+                raise QueryError("this is a SPARQL update; dialoguekg query only reads") from exc
             raise QueryError(f"the query is not valid SPARQL: {exc}") from exc
         except OSError as exc:
             raise QueryError(f"the query failed: {exc}") from exc
@@ -137,6 +146,8 @@ class RemoteStore:
         except (URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise EndpointError(f"{self.endpoint} could not be reached: {reason}") from exc
+        except ValueError as exc:
+            raise EndpointError(f"{self.endpoint} is not a SPARQL endpoint URL ({exc})") from exc
         if not isinstance(document, dict):
             raise EndpointError(f"{self.endpoint} did not answer with SPARQL JSON results")
         return Result.from_json(document)
@@ -182,12 +193,27 @@ def strip_comments(sparql: str) -> str:
     return "".join(out)
 
 
+_UPDATE = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+def is_update(sparql: str) -> bool:
+    """Whether the text is a SPARQL update (its first keyword after the prologue)."""
+    return bool(_UPDATE.match(strip_comments(sparql)))
+
+
 def query_form(sparql: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments and terms."""
     text = re.sub(r"<[^\s<>]*>", "<>", strip_comments(sparql))
     match = re.search(r"\b(" + "|".join(_FORMS) + r")\b", text, re.IGNORECASE)
     if match is None:
-        raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
+        raise QueryError(
+            "not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found "
+            "(updates are never run: the graph is read-only)"
+        )
     return match.group(1).upper()
 
 
@@ -223,7 +249,12 @@ def with_wikidata(sparql: str, endpoint: str | None) -> str:
 
 def read_query(path: Path) -> NamedQuery:
     """A query file, with its question: the first '#' comment line that says 'Question:'."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"{path}: not UTF-8 text ({exc.reason}); save the query as UTF-8") from exc
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read it ({exc.strerror})") from exc
     question = next(
         (
             line.split(":", 1)[1].strip()

@@ -50,6 +50,7 @@ class Field:
     required: bool = False
     claim: bool = False
     values: Mapping[str, URIRef | str] = field(default_factory=dict)
+    kinds: tuple[str, ...] = ()  # for a "ref" that may name several kinds: which ones
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,20 @@ CLAIM_QUALIFIERS: tuple[Field, ...] = (
     Field("stated_by", "ref:persons", DKG.statedBy),
     Field("rank", "enum", DKG.rank, values=RANKS),
     Field("reason", "text", DKG.rankReason),
+)
+
+#: Kinds a Wikidata link (or a fetched label) may be attached to.
+LINKABLE = (
+    "persons",
+    "parties",
+    "countries",
+    "places",
+    "organisations",
+    "roles",
+    "events",
+    "series",
+    "meetings",
+    "concepts",
 )
 
 SOURCE_KINDS = (
@@ -165,7 +180,7 @@ KINDS: dict[str, Kind] = {
             "organisations.yaml",
             (ORG.Organization,),
             _common(
-                Field("part_of", "ref", ORG.subOrganizationOf),
+                Field("part_of", "ref", ORG.subOrganizationOf, kinds=("parties", "organisations")),
                 Field("country", "ref:countries", DKG.country),
                 Field("address", "str", SCHEMA.address),
             ),
@@ -221,7 +236,9 @@ KINDS: dict[str, Kind] = {
             "events",
             "events.yaml",
             (SCHEMA.Event,),
-            _common(Field("organiser", "ref", SCHEMA.organizer)),
+            _common(
+                Field("organiser", "ref", SCHEMA.organizer, kinds=("organisations", "parties"))
+            ),
         ),
         Kind(
             "series",
@@ -229,11 +246,11 @@ KINDS: dict[str, Kind] = {
             (DKG.MeetingSeries,),
             _common(
                 Field("country", "ref:countries", DKG.country),
-                Field("organiser", "ref", SCHEMA.organizer),
+                Field("organiser", "ref", SCHEMA.organizer, kinds=("organisations", "parties")),
                 Field("start_year", "year", SCHEMA.startDate, claim=True),
                 Field("end_year", "year", SCHEMA.endDate, claim=True),
                 Field("predecessor", "ref:series", DKG.predecessor, claim=True),
-                Field("see_also", "ref", RDFS.seeAlso),
+                Field("see_also", "ref", RDFS.seeAlso, kinds=("events", "series", "meetings")),
             ),
         ),
         Kind(
@@ -287,7 +304,7 @@ KINDS: dict[str, Kind] = {
             (
                 Field("id", "key", required=True),
                 Field("person", "ref:persons", ORG.member, required=True),
-                Field("organisation", "ref", ORG.organization),
+                Field("organisation", "ref", ORG.organization, kinds=("parties", "organisations")),
                 Field("role", "ref:roles", ORG.role),
                 Field("as_of", "date", DKG.asOf),
                 Field("title_as_printed", "str", DKG.titleAsPrinted),
@@ -302,9 +319,9 @@ KINDS: dict[str, Kind] = {
             (DKG.Participation,),
             (
                 Field("person", "ref:persons", DKG.participant, required=True),
-                Field("event", "ref", DKG.event, required=True),
+                Field("event", "ref", DKG.event, required=True, kinds=("meetings", "sessions")),
                 Field("role", "ref:roles", DKG.inRole, required=True),
-                Field("on_behalf_of", "ref", DKG.onBehalfOf),
+                Field("on_behalf_of", "ref", DKG.onBehalfOf, kinds=("parties", "organisations")),
                 Field("positions", "refs:memberships", DKG.position),
                 Field("title_as_printed", "str", DKG.titleAsPrinted),
                 Field("quote", "str", DKG.quote),
@@ -334,7 +351,7 @@ KINDS: dict[str, Kind] = {
             "wikidata-labels.yaml",
             (),
             (
-                Field("entity", "ref", required=True),
+                Field("entity", "ref", required=True, kinds=LINKABLE),
                 Field("qid", "qid", required=True),
                 Field("names", "names", SKOS.altLabel, required=True),
                 Field("source", "source", required=True),
@@ -346,7 +363,7 @@ KINDS: dict[str, Kind] = {
             "links.yaml",
             (),
             (
-                Field("entity", "ref", required=True),
+                Field("entity", "ref", required=True, kinds=LINKABLE),
                 Field("qid", "qid", DKG.wikidataId, required=True),
                 Field("quote", "str", DKG.quote),
                 Field("source", "source", required=True),
@@ -507,7 +524,7 @@ def _read_yaml(path: Path) -> list[_Raw]:
                 line=root.start_mark.line + 1,
                 expected="a YAML list, each record starting with '- '",
             )
-        raws = []
+        raws: list[_Raw] = []
         for item in root.value:
             line = item.start_mark.line + 1
             if not isinstance(item, yaml.MappingNode):
@@ -517,7 +534,20 @@ def _read_yaml(path: Path) -> list[_Raw]:
                     line=line,
                     expected="'- field: value' lines",
                 )
-            lines = {str(k.value): v.start_mark.line + 1 for k, v in item.value}
+            lines: dict[str, int] = {}
+            for key_node, value_node in item.value:
+                key = str(key_node.value)
+                if key in lines:
+                    ids = [str(v.value) for k, v in item.value if k.value == "id"]
+                    record = f"record {len(raws) + 1}" + (f" (id {ids[0]})" if ids else "")
+                    raise SourceDataError(
+                        path,
+                        f"field {key!r} is given twice, first at line {lines[key]}",
+                        line=key_node.start_mark.line + 1,
+                        record=record,
+                        expected="each field once",
+                    )
+                lines[key] = value_node.start_mark.line + 1
             raws.append(_Raw(loader.construct_object(item, deep=True), line, lines))
         return raws
     except yaml.MarkedYAMLError as exc:
@@ -590,6 +620,10 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
             + (":" + f.type.split(":", 1)[1] if ":" in f.type else ""),
         )
         return [_check_scalar(one, item, where) for item in items]
+    if isinstance(value, float):
+        raise where.fail(
+            f"{f.name} {value!r} is a number", f'text: put it in quotes, e.g. {f.name}: "{value}"'
+        )
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
         raise where.fail(f"{f.name} is {value!r}", f"a non-empty {_describe_type(f)}")
     text = str(value).strip()
@@ -739,6 +773,14 @@ def load(directory: Path) -> SourceData:
             "file not found",
             expected="a data directory with sources.yaml and the other files",
         )
+    known = {kind.file for kind in KINDS.values()}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name not in known:
+            raise SourceDataError(
+                path,
+                "not a data file dialoguekg knows",
+                expected="one of: " + ", ".join(sorted(known)),
+            )
     records: dict[str, list[Record]] = {}
     claims: list[ClaimSpec] = []
     pending: list[tuple[Record, Kind, _Raw]] = []
@@ -768,8 +810,53 @@ def load(directory: Path) -> SourceData:
         claims.extend(_claims_of_field(record, f, claim_raw.values["value"], claim_raw.line, where))
     claims.extend(_claims_from_file(data))
     _check_references(data)
+    _check_consistency(data)
     _check_dates_in_order(data)
     return data
+
+
+def _check_consistency(data: SourceData) -> None:
+    """What references alone cannot say: a participant's positions are their own, one record
+    per participation, one link per entity and one entity per Wikidata item."""
+    person_of = {r.key: str(r.values["person"]) for r in data.records["memberships"]}
+    seen: dict[tuple[str, ...], Record] = {}
+    for record in data.records["participations"]:
+        v = record.values
+        where = _Where(record.origin.path, record.origin.line, record.describe())
+        for position in v.get("positions", []):
+            if person_of[position] != v["person"]:
+                raise where.fail(
+                    f"position {position!r} is a membership of {person_of[position]}, "
+                    f"not of {v['person']}",
+                    "memberships of the participant",
+                )
+        key = (str(v["event"]), str(v["person"]), str(v["role"]), str(v["source"]))
+        if key in seen:
+            first = seen[key]
+            raise where.fail(
+                f"the same person, event, role and source as record {first.key} "
+                f"(line {first.origin.line})",
+                "one record each",
+            )
+        seen[key] = record
+    by_entity: dict[str, Record] = {}
+    by_qid: dict[str, Record] = {}
+    for record in data.records["links"]:
+        entity, qid = str(record.values["entity"]), str(record.values["qid"])
+        where = _Where(record.origin.path, record.origin.line, record.describe())
+        if qid in by_qid:
+            other = by_qid[qid]
+            raise where.fail(
+                f"{qid} is already the link of {other.values['entity']} (line {other.origin.line})",
+                "one entity per Wikidata item",
+            )
+        if entity in by_entity:
+            other = by_entity[entity]
+            raise where.fail(
+                f"{entity} already links to {other.values['qid']} (line {other.origin.line})",
+                "one link per entity",
+            )
+        by_qid[qid], by_entity[entity] = record, record
 
 
 def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
@@ -799,7 +886,9 @@ def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
     return specs
 
 
-def _resolve(data: SourceData, ref: str, ftype: str, where: _Where, name: str) -> str:
+def _resolve(
+    data: SourceData, ref: str, ftype: str, where: _Where, name: str, kinds: tuple[str, ...] = ()
+) -> str:
     """Check that a reference names an existing record; return the kind it points at."""
     _, _, target = ftype.partition(":")
     if ftype in ("source", "sources"):
@@ -814,10 +903,12 @@ def _resolve(data: SourceData, ref: str, ftype: str, where: _Where, name: str) -
         return target
     segment, _, key = ref.partition("/")
     kind = KIND_OF_SEGMENT.get(segment)
-    if kind is None or not key:
+    allowed = kinds or tuple(KIND_OF_SEGMENT.values())
+    if kind is None or not key or kind not in allowed:
+        segments = sorted(IRI_SEGMENT[k] for k in allowed)
         raise where.fail(
-            f"{name} {ref!r} is not a reference",
-            "kind/key with kind one of " + ", ".join(sorted(KIND_OF_SEGMENT)),
+            f"{name} {ref!r} must name a record of one of: {', '.join(segments)}",
+            f"kind/key, e.g. {segments[0]}/some-id",
         )
     if key not in {r.key for r in data.records[kind]}:
         raise where.fail(
@@ -839,7 +930,7 @@ def _check_references(data: SourceData) -> None:
             value = record.values[f.name]
             single_type = f.type.replace("refs", "ref").replace("sources", "source")
             for ref in value if isinstance(value, list) else [value]:
-                _resolve(data, str(ref), single_type, where, f.name)
+                _resolve(data, str(ref), single_type, where, f.name, f.kinds)
     for claim in data.claims:
         where = _Where(claim.origin.path, claim.origin.line, claim.subject)
         _resolve(data, claim.source, "source", where, "source")
