@@ -1,0 +1,133 @@
+"""The graph says what the two source documents say: names as spelled, titles as printed,
+concepts, events; and every published Wikidata id is one the reference list verified."""
+
+from __future__ import annotations
+
+import csv
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from dialoguekg.pages import fold
+from dialoguekg.project import Compiled
+from dialoguekg.vocab import DKG, ID
+
+from .conftest import ROOT
+
+# The Wikipedia article's spellings, kept as alternative names of the entity they name.
+SPELLINGS = {
+    "person/aleksandar-vucic": "Vucic",
+    "person/luvsannamsrain-oyun-erdene": "Oyun Erdene",
+    "person/james-marape": "Marape",
+    "person/salva-kiir-mayardit": "Kiir",
+    "person/daniel-ortega": "Ortega",
+    "person/boris-gryzlov": "Gryzlov",
+    "person/dickon-mitchell": "Mitchell",
+    "person/yawa-djigbodi-tsegan": "Tsagan",
+    "person/yerlan-koshanov": "Kosanov",
+    "person/taur-matan-ruak": "Ruak",
+    "party/serbian-progressive-party": "Progressive Party of Serbia",
+    "party/union-for-the-republic": "Union for the Defense of the Republic of Togo",
+    "party/amanat": "Amanat Party of Kazakhstan",
+    "party/peoples-liberation-party": "People's Liberation Party of East Timor",
+    "party/united-russia": "United Russia Party of Russia",
+    "party/african-national-congress": "African National Congress of South Africa",
+    "party/national-democratic-congress-grenada": "National Democratic Congress of Grenada",
+    "country/timor-leste": "East Timor",
+}
+
+# The speakers' titles exactly as the article prints them.
+TITLES = {
+    "cyril-ramaphosa": "Cyril Ramaphosa, President of the African National Congress of "
+    "South Africa",
+    "nicolas-maduro": "Nicolás Maduro, President of the United Socialist Party of Venezuela",
+    "aleksandar-vucic": "Vucic, President of the Progressive Party of Serbia",
+    "luvsannamsrain-oyun-erdene": "Oyun Erdene, Chairman of the Mongolian People's Party and "
+    "Prime Minister of the Government",
+    "james-marape": "the leaders of the Pangu Party and Prime Minister of Papua New Guinea, Marape",
+    "salva-kiir-mayardit": "the Chairman of the Sudan People's Liberation Movement and "
+    "President Kiir of South Sudan",
+    "daniel-ortega": "the Secretary-General of the Sandinista National Liberation Front and "
+    "President Ortega of Nicaragua",
+    "boris-gryzlov": "the Chairman of the Supreme Council of the United Russia Party of Russia, "
+    "Gryzlov",
+    "dickon-mitchell": "the leader of the National Democratic Congress of Grenada and "
+    "Prime Minister of the Government, Mitchell",
+    "yawa-djigbodi-tsegan": "the Treasurer General of the Union for the Defense of the Republic of "
+    "Togo and the Speaker of the National Assembly, Tsagan",
+    "yerlan-koshanov": "the Chairman of the Amanat Party of Kazakhstan, Kosanov",
+    "taur-matan-ruak": "the Chairman of the People's Liberation Party of East Timor and "
+    "Prime Minister Ruak",
+}
+
+
+def test_the_sources_spellings_are_alternative_names(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    for ref, spelling in SPELLINGS.items():
+        names = {str(n) for n in g.objects(ID[ref], SKOS.altLabel)}
+        assert spelling in names, (ref, names)
+
+
+def test_titles_as_printed(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    printed = {}
+    for participation in g.subjects(DKG.titleAsPrinted, None):
+        if (participation, RDF.type, DKG.Participation) not in g:
+            continue  # memberships keep the same words too
+        person = str(g.value(participation, DKG.participant)).rsplit("/", 1)[1]
+        printed[person] = str(g.value(participation, DKG.titleAsPrinted))
+    assert printed == TITLES
+
+
+def test_the_2023_meeting_introduced_both_concepts_per_the_abstract(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    meeting = ID["meeting/2023"]
+    concepts = set(g.objects(meeting, DKG.introducedConcept))
+    assert concepts == {ID["concept/global-modernization"], ID["concept/global-civilization"]}
+    assert (meeting, DKG.contextEvent, ID["event/20th-national-congress-of-the-cpc"]) in g
+
+
+def test_the_2017_meeting_was_the_first_multilateral_event_after_the_19th_congress(
+    compiled: Compiled,
+) -> None:
+    g = compiled.built.graph
+    assert (
+        ID["meeting/2017"],
+        DKG.firstMultilateralEventAfter,
+        ID["event/19th-national-congress-of-the-cpc"],
+    ) in g
+    quotes = {str(q) for q in g.objects(None, DKG.quote)}
+    assert any(
+        "the first global political party leaders' dialogue with the largest number of "
+        "attendees" in q
+        for q in quotes
+    )
+    assert any("Xi Jinping's re-election as General Secretary" in q for q in quotes)
+
+
+def test_every_published_wikidata_id_is_verified_in_the_reference_list(compiled: Compiled) -> None:
+    with (ROOT / "tests" / "reference" / "wikidata-ids.csv").open(encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    verified = {r["qid"]: r for r in rows if r["status"] == "verified"}
+    g = compiled.built.graph
+    published = {(str(s), str(o)) for s, o in g.subject_objects(DKG.wikidataId)}
+    assert published
+    for entity, qid in published:
+        assert qid in verified, (entity, qid)
+        label = str(g.value(URIRef(entity), URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+        words = set(fold(label).replace("-", " ").split()) - {"of", "the", "s"}
+        reference_words = set(fold(verified[qid]["entity"]).replace("-", " ").split())
+        assert words & reference_words, (label, verified[qid]["entity"])  # the same entity
+    assert not {"Q432778", "Q352282"} & {qid for _, qid in published}  # known wrong ids
+
+
+def test_unverified_and_disputed_entities_have_no_link(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    for ref in (
+        "party/amanat",
+        "person/boris-gryzlov",
+        "person/guo-yezhou",
+        "organisation/international-department-of-the-cpc-central-committee",
+    ):
+        assert g.value(ID[ref], DKG.wikidataId) is None, ref
+    assert Literal("Nur Otan", lang="en") in set(g.objects(ID["party/amanat"], SKOS.altLabel))
