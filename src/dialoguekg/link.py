@@ -346,7 +346,7 @@ def accept(data_dir: Path, review: Path, retrieved: dt.date) -> int:
     _replace_checked(
         data_dir,
         {"sources.yaml": sources_text, "links.yaml": links_text},
-        lambda data: _check_unique(data, review),
+        review,
     )
     return len(rows)
 
@@ -366,16 +366,24 @@ def _with_wikidata_source(sources_text: str, retrieved: dt.date) -> str:
     )
 
 
-def _replace_checked(
-    data_dir: Path, texts: dict[str, str], check: Callable[[sources.SourceData], None]
-) -> None:
-    """Write ``texts`` into ``data_dir`` only if a copy with them loads and passes ``check``."""
+def _replace_checked(data_dir: Path, texts: dict[str, str], origin: Path) -> None:
+    """Write ``texts`` into ``data_dir`` only if a copy of the folder with them loads cleanly;
+    otherwise raise the reader's error, said of ``origin`` (what asked for the change)."""
     with tempfile.TemporaryDirectory() as scratch:
         trial = Path(scratch) / "data"
         shutil.copytree(data_dir, trial)
         for name, content in texts.items():
             (trial / name).write_text(content, encoding="utf-8")
-        check(sources.load(trial))
+        try:
+            sources.load(trial)
+        except SourceDataError as exc:
+            where = f"{data_dir / exc.path.name}" + (f":{exc.line}" if exc.line else "")
+            raise SourceDataError(
+                origin,
+                f"accepting it would break {where}: {exc.problem}",
+                expected=exc.expected,
+                record=exc.record,
+            ) from exc
     for name, content in texts.items():
         write_atomically(data_dir / name, content)
 
@@ -444,7 +452,7 @@ def fetch_labels(
         texts["sources.yaml"] = _with_wikidata_source(
             (data_dir / "sources.yaml").read_text(encoding="utf-8"), retrieved
         )
-    _replace_checked(data_dir, texts, lambda data: None)
+    _replace_checked(data_dir, texts, data_dir / "wikidata-labels.yaml")
     return sum(len(r["names"]) for r in records)
 
 
@@ -479,24 +487,3 @@ def _accepted_rows(review: Path) -> list[dict[str, str]]:
             )
         rows.append(row)
     return rows
-
-
-def _check_unique(data: sources.SourceData, review: Path) -> None:
-    """One entity, one link; one item, one entity (the shapes say the same of the graph)."""
-    by_entity: dict[str, str] = {}
-    by_qid: dict[str, str] = {}
-    for record in data.records["links"]:
-        entity, qid = str(record.values["entity"]), str(record.values["qid"])
-        if entity in by_entity:
-            raise SourceDataError(
-                review,
-                f"{entity} would have two links ({by_entity[entity]}, {qid})",
-                expected="one accepted row per entity",
-            )
-        if qid in by_qid:
-            raise SourceDataError(
-                review,
-                f"{qid} would link both {by_qid[qid]} and {entity}",
-                expected="one entity per Wikidata item",
-            )
-        by_entity[entity], by_qid[qid] = qid, entity
