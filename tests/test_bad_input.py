@@ -25,6 +25,9 @@ def broken_copy(tmp_path: Path, case: dict[str, Any]) -> Path:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     target = data / case["file"]
+    if case.get("delete"):
+        target.unlink()
+        return data
     text = target.read_text(encoding="utf-8") if target.exists() else ""
     if "replace" in case:
         old, new = case["replace"]

@@ -287,3 +287,32 @@ def test_labels_are_fetched_cached_and_built(
         URIRef(ID["source/wikidata-2026-11-22"]),
     ) in graph
     assert main(["validate", "--data", str(data)]) == 0
+
+
+def test_the_server_runs_service_only_when_its_operator_allows_it(
+    dist: Path, wikidata: str, project: object
+) -> None:
+    from starlette.testclient import TestClient
+
+    from dialoguekg import export, serve
+    from dialoguekg.project import Project
+
+    assert isinstance(project, Project)
+    query = (ROOT / "queries" / "federated-birth-dates.rq").read_text(encoding="utf-8")
+    query = query.replace("<https://query.wikidata.org/sparql>", f"<{wikidata}>")
+    context = export.load_context(project.context_file)
+    for allowed, status in ((False, 403), (True, 200)):
+        app = serve.create_app(
+            dist, project.queries_dir, context, serve.ServeSettings(allow_service=allowed)
+        )
+        response = TestClient(app).get("/sparql", params={"query": query})
+        assert response.status_code == status
+    rows = response.json()["results"]["bindings"]
+    assert [(r["person"]["value"], r["born"]["value"]) for r in rows] == [
+        ("Xi Jinping", "1900-01-01T00:00:00Z")
+    ]
+
+
+def test_allow_service_takes_yes_or_no(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--allow-service", "maybe"]) == 2
+    assert "--allow-service 'maybe' is not known; choose yes or no" in capsys.readouterr().err

@@ -79,6 +79,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("row_limit", "10000", "most rows or triples a SPARQL answer may have", ("serve",), "N"),
     Setting("time_limit", "30", "seconds a SPARQL query may run", ("serve",), "SECONDS"),
     Setting(
+        "allow_service",
+        "no",
+        "let the SPARQL endpoint run SERVICE, making requests to other servers: yes or no",
+        ("serve",),
+        "yes|no",
+    ),
+    Setting(
         "base",
         None,
         "web base to serve the graph's IRIs under in documents, e.g. http://127.0.0.1:8000/ "
@@ -207,7 +214,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         time_limit = float(_setting(args, "time_limit") or "30")
     except ValueError as exc:
         raise DialogueKGError(f"--port, --row-limit and --time-limit take numbers ({exc})") from exc
-    settings = serve.ServeSettings(row_limit=row_limit, time_limit=time_limit, base=_base(args))
+    allow = (_setting(args, "allow_service") or "no").lower()
+    if allow not in ("yes", "no"):
+        raise DialogueKGError(f"--allow-service {allow!r} is not known; choose yes or no")
+    settings = serve.ServeSettings(
+        row_limit=row_limit, time_limit=time_limit, base=_base(args), allow_service=allow == "yes"
+    )
     project, data_dir = _project_and_data(args)
     dist = Path(_setting(args, "dist") or "dist")
     if not (dist / "dialoguekg.nq").is_file():

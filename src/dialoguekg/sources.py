@@ -812,7 +812,35 @@ def load(directory: Path) -> SourceData:
     _check_references(data)
     _check_consistency(data)
     _check_dates_in_order(data)
+    _check_sessions_within_meetings(data)
     return data
+
+
+def _check_sessions_within_meetings(data: SourceData) -> None:
+    """A session's date lies within its meeting's dates (any source's, as they may disagree)."""
+    starts: dict[str, list[str]] = {}
+    ends: dict[str, list[str]] = {}
+    for claim in data.claims:
+        if claim.subject.startswith("meeting/") and claim.field in ("start_date", "end_date"):
+            (starts if claim.field == "start_date" else ends).setdefault(claim.subject, []).append(
+                str(claim.value)
+            )
+    meeting_of = {
+        f"session/{r.key}": f"meeting/{r.values['meeting']}" for r in data.records["sessions"]
+    }
+    for claim in data.claims:
+        if claim.field != "date" or claim.subject not in meeting_of:
+            continue
+        meeting = meeting_of[claim.subject]
+        first, last = min(starts.get(meeting, ["0000"])), max(ends.get(meeting, ["9999"]))
+        if not first <= str(claim.value) <= last:
+            raise SourceDataError(
+                claim.origin.path,
+                f"date {claim.value} is outside its meeting, {meeting} ({first} to {last})",
+                line=claim.origin.line,
+                record=claim.subject,
+                expected="a date within the meeting's dates",
+            )
 
 
 def _check_consistency(data: SourceData) -> None:
@@ -896,8 +924,9 @@ def _resolve(
     if target:
         keys = {r.key for r in data.records[target]}
         if ref not in keys:
+            missing = "" if (data.directory / KINDS[target].file).is_file() else " (no such file)"
             raise where.fail(
-                f"{name} {ref!r} is not defined in {target}.yaml",
+                f"{name} {ref!r} is not defined in {KINDS[target].file}{missing}",
                 f"the id of a record in {data.directory / KINDS[target].file}",
             )
         return target
@@ -911,8 +940,9 @@ def _resolve(
             f"kind/key, e.g. {segments[0]}/some-id",
         )
     if key not in {r.key for r in data.records[kind]}:
+        missing = "" if (data.directory / KINDS[kind].file).is_file() else " (no such file)"
         raise where.fail(
-            f"{name} {ref!r}: {segment} {key!r} is not defined in {KINDS[kind].file}",
+            f"{name} {ref!r}: {segment} {key!r} is not defined in {KINDS[kind].file}{missing}",
             f"the id of a record in {data.directory / KINDS[kind].file}",
         )
     return kind
