@@ -60,6 +60,16 @@ def browser() -> Iterator[object]:
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def wait_for(browser: object, selector: str) -> list[object]:
+    """The elements matching ``selector`` once the page that has them has loaded."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, 20).until(  # type: ignore[no-any-return]
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, selector)
+    )
+
+
 def test_home_page_shows_the_meetings_and_their_timeline(browser: object, site_url: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -98,7 +108,7 @@ def test_a_query_run_from_the_query_page_shows_result_rows(browser: object, site
         "<http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label"
     )
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()  # type: ignore[attr-defined]
-    rows = browser.find_elements(By.CSS_SELECTOR, "#results tr")  # type: ignore[attr-defined]
+    rows = wait_for(browser, "#results tr")
     assert len(rows) == 14  # the header and 13 parties
     assert rows[1].text == "African National Congress"
 
@@ -110,5 +120,5 @@ def test_the_search_box_finds_a_name_without_its_accents(browser: object, site_u
     box = browser.find_element(By.ID, "search")  # type: ignore[attr-defined]
     box.send_keys("vucic")
     box.submit()
-    hits = browser.find_elements(By.CSS_SELECTOR, "#hits a")  # type: ignore[attr-defined]
+    hits = wait_for(browser, "#hits a")
     assert hits[0].text == "Aleksandar Vučić"
