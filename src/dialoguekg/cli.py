@@ -241,13 +241,11 @@ def cmd_link(args: argparse.Namespace) -> int:
     from . import link, sources
 
     _, data_dir = _project_and_data(args)
+    try:
+        retrieved = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError as exc:
+        raise DialogueKGError(f"--date {args.date!r} is not a date; expected YYYY-MM-DD") from exc
     if args.labels:
-        try:
-            retrieved = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
-        except ValueError as exc:
-            raise DialogueKGError(
-                f"--date {args.date!r} is not a date; expected YYYY-MM-DD"
-            ) from exc
         endpoint = _setting(args, "endpoint") or link.WIKIDATA_SPARQL
         languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
         count = link.fetch_labels(
@@ -258,12 +256,6 @@ def cmd_link(args: argparse.Namespace) -> int:
         )
         return 0
     if args.accept:
-        try:
-            retrieved = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
-        except ValueError as exc:
-            raise DialogueKGError(
-                f"--date {args.date!r} is not a date; expected YYYY-MM-DD"
-            ) from exc
         count = link.accept(data_dir, Path(args.accept), retrieved)
         print(f"accepted {count} link(s) from {args.accept} into {data_dir / 'links.yaml'}")
         return 0

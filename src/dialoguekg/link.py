@@ -26,7 +26,7 @@ from typing import Any
 
 from . import sources
 from .errors import DialogueKGError, EndpointError, SourceDataError
-from .query import USER_AGENT
+from .query import USER_AGENT, endpoint_error
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 WD = "http://www.wikidata.org/entity/"
@@ -260,15 +260,8 @@ def ask(
             last = f"HTTP {exc.code}"
         except EndPointInternalError as exc:
             last = f"HTTP 500: {str(exc).splitlines()[0]}"
-        except SPARQLWrapperException as exc:
-            raise EndpointError(
-                f"{endpoint} refused the query: {str(exc).splitlines()[0]}"
-            ) from exc
-        except (URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise EndpointError(f"{endpoint} could not be reached: {reason}") from exc
-        except ValueError as exc:
-            raise EndpointError(f"{endpoint} is not a SPARQL endpoint URL ({exc})") from exc
+        except (SPARQLWrapperException, URLError, OSError, ValueError) as exc:
+            raise endpoint_error(endpoint, exc) from exc
         if attempt < retries:
             sleep(delay)
     raise EndpointError(f"{endpoint} kept failing ({last}) after {retries + 1} attempts")

@@ -139,15 +139,8 @@ class RemoteStore:
             if graph_query:
                 return Result(rdf=response.response.read())
             document = response.convert()
-        except SPARQLWrapperException as exc:
-            raise EndpointError(
-                f"{self.endpoint} refused the query: {_first_line(str(exc))}"
-            ) from exc
-        except (URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise EndpointError(f"{self.endpoint} could not be reached: {reason}") from exc
-        except ValueError as exc:
-            raise EndpointError(f"{self.endpoint} is not a SPARQL endpoint URL ({exc})") from exc
+        except (SPARQLWrapperException, URLError, OSError, ValueError) as exc:
+            raise endpoint_error(self.endpoint, exc) from exc
         if not isinstance(document, dict):
             raise EndpointError(f"{self.endpoint} did not answer with SPARQL JSON results")
         return Result.from_json(document)
@@ -215,6 +208,19 @@ def query_form(sparql: str) -> str:
             "(updates are never run: the graph is read-only)"
         )
     return match.group(1).upper()
+
+
+def endpoint_error(endpoint: str, exc: Exception) -> EndpointError:
+    """What went wrong with ``endpoint``, in one line, for any failure SPARQLWrapper reports."""
+    from urllib.error import URLError
+
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    if isinstance(exc, SPARQLWrapperException):
+        return EndpointError(f"{endpoint} refused the query: {_first_line(str(exc))}")
+    if isinstance(exc, URLError | OSError):
+        return EndpointError(f"{endpoint} could not be reached: {getattr(exc, 'reason', exc)}")
+    return EndpointError(f"{endpoint} is not a SPARQL endpoint URL ({exc})")
 
 
 def _first_line(text: str) -> str:
