@@ -173,10 +173,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     """Run a shipped query (by name) or a query file on the built graph or an endpoint."""
+    from . import project as project_mod
     from . import query as q
 
     root = _setting(args, "project")
-    queries_dir = _queries_dir(Path(root) if root else None)
+    queries_dir = project_mod.find(Path(root) if root else None).queries_dir
     if args.list:
         for named in q.shipped_queries(queries_dir):
             print(f"{named.name:24} {named.question}")
@@ -281,14 +282,6 @@ def _base(args: argparse.Namespace) -> str | None:
             f"--base {base!r} is not a web base; expected http(s)://HOST/PATH/ ending in /"
         )
     return base
-
-
-def _queries_dir(root: Path | None) -> Path:
-    """queries/ of the project, found without importing rdflib (the query path stays light)."""
-    for candidate in [root] if root else [Path.cwd(), Path(__file__).resolve().parents[2]]:
-        if (candidate / "queries").is_dir():
-            return candidate / "queries"
-    return (root or Path.cwd()) / "queries"
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -74,7 +74,7 @@ def render(graph: Graph, ontology: Graph, context: Mapping[str, Any]) -> dict[st
     """Every dump of the graph by file name; byte-identical for the same graph."""
     renderers = {
         "ttl": lambda: _turtle(graph),
-        "jsonld": lambda: _jsonld(graph, context),
+        "jsonld": lambda: jsonld(graph, context),
         "nt": lambda: _sorted_lines(graph.serialize(format="nt", encoding="utf-8")),
         "trig": lambda: _oxigraph(_quads(graph, ontology), ox.RdfFormat.TRIG),
         "nq": lambda: _oxigraph(_quads(graph, ontology), ox.RdfFormat.N_QUADS),
@@ -91,7 +91,8 @@ def _sorted_lines(text: bytes) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _jsonld(graph: Graph, context: Mapping[str, Any]) -> bytes:
+def jsonld(graph: Graph, context: Mapping[str, Any]) -> bytes:
+    """The graph as JSON-LD compacted with ``context``, arrays sorted so output is stable."""
     text = graph.serialize(format="json-ld", context=dict(context), auto_compact=True)
     document = _canonical(json.loads(text))
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode(

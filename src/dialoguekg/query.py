@@ -67,7 +67,8 @@ class Store(Protocol):
 
 
 class LocalStore:
-    """An in-memory pyoxigraph store loaded from a dump (N-Quads: data and ontology graphs)."""
+    """An in-memory pyoxigraph store loaded from a dump (N-Quads: data and ontology graphs);
+    ``store`` is the pyoxigraph store itself, for callers that need more than ``query``."""
 
     def __init__(self, dump: Path) -> None:
         import pyoxigraph as ox
@@ -75,9 +76,9 @@ class LocalStore:
         if not dump.is_file():
             raise QueryError(f"no built graph at {dump}: run 'dialoguekg build' first")
         self._ox = ox
-        self._store = ox.Store()
+        self.store = ox.Store()
         try:
-            self._store.bulk_load(
+            self.store.bulk_load(
                 path=str(dump), format=ox.RdfFormat.from_extension(dump.suffix[1:])
             )
         except (SyntaxError, OSError, ValueError) as exc:
@@ -88,7 +89,7 @@ class LocalStore:
     def query(self, sparql: str) -> Result:
         ox = self._ox
         try:
-            answer = self._store.query(sparql)
+            answer = self.store.query(sparql)
         except SyntaxError as exc:
             if is_update(sparql):
                 raise QueryError("this is a SPARQL update; dialoguekg query only reads") from exc

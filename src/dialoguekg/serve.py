@@ -45,6 +45,7 @@ from .query import LocalStore, query_form, shipped_queries, strip_comments
 from .vocab import ID, ONTOLOGY_IRI, PREFIXES
 
 RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 OX_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -77,7 +78,7 @@ class Site:
     def __init__(self, dist: Path, queries_dir: Path, settings: ServeSettings) -> None:
         self.dist = dist
         self.settings = settings
-        self.store = LocalStore(dist / "dialoguekg.nq")._store
+        self.store = LocalStore(dist / "dialoguekg.nq").store
         # federated queries need SERVICE, which this endpoint refuses by default
         self.queries = [q for q in shipped_queries(queries_dir) if not q.federated]
         self.term_labels = {
@@ -230,10 +231,10 @@ def serialize(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any]
     if fmt.name == "jsonld":
         from rdflib import Graph
 
-        from .export import _jsonld
+        from .export import jsonld
 
         nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-        return _jsonld(Graph().parse(data=nt, format="nt"), context)
+        return jsonld(Graph().parse(data=nt, format="nt"), context)
     prefixes = {p: ns for p, ns in PREFIXES.items() if p != "id"}
     output = ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes)
     return bytes(output or b"")
@@ -334,8 +335,8 @@ def create_app(
             links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page_number - 1}>; rel="prev"')
         headers = {"Link": ", ".join(links)}
         if fmt is conneg.HTML:
-            party = f"{PREFIXES['dkg']}Party"
-            is_party = site.exists(iri) and bool(site.store.query(f"ASK {{ <{iri}> a <{party}> }}"))
+            party = ox.Triple(ox.NamedNode(iri), RDF_TYPE, ox.NamedNode(PREFIXES["dkg"] + "Party"))
+            is_party = party in triples
             response = page(
                 "resource.html",
                 timeline=Markup(timeline_svg(site.meetings(iri))) if is_party else "",
