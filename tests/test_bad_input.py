@@ -25,6 +25,7 @@ def broken_copy(tmp_path: Path, case: dict[str, Any]) -> Path:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     target = data / case["file"]
+    target.parent.mkdir(exist_ok=True)
     if case.get("delete"):
         target.unlink()
         return data

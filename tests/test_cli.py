@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dialoguekg import __version__
 from dialoguekg.cli import SETTINGS, main
@@ -25,15 +26,27 @@ def test_installed_entry_point_runs() -> None:
     assert result.stdout.strip() == f"dialoguekg {__version__}"
 
 
+def records_in(kind: str) -> int:
+    """How many records data/ holds of a kind, read with plain PyYAML (not our reader)."""
+    files = [ROOT / "data" / f"{kind}.yaml", *sorted((ROOT / "data" / kind).glob("*.yaml"))]
+    texts = [f.read_text(encoding="utf-8") for f in files if f.exists()]
+    return sum(len(yaml.safe_load(text) or []) for text in texts)
+
+
 def test_build_prints_progress_and_a_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["build", "--out", str(tmp_path / "dist")]) == 0
     captured = capsys.readouterr()
-    assert re.fullmatch(
-        r"built \S+: \d+ triples, \d+ entities, \d+ claims, 7 files, 0 violations, 9 warnings\n",
+    summary = re.fullmatch(
+        r"built \S+: (\d+) meetings, (\d+) persons, (\d+) parties, (\d+) sources, \d+ claims, "
+        r"(\d+) conflicts; \d+ triples, \d+ entities, 7 files, 0 violations, \d+ warnings\n",
         captured.out,
     )
+    assert summary, captured.out
+    counted = [int(n) for n in summary.groups()[:4]]
+    assert counted == [records_in(kind) for kind in ("meetings", "persons", "parties", "sources")]
+    assert int(summary.group(5)) >= 10  # 2017 counts, dates, themes; 2015 and 2016 dates; ...
     for stage in ("reading", "building the graph", "validating", "writing"):
         assert stage in captured.err
     assert (

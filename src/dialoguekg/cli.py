@@ -139,6 +139,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _build(project: Project, data_dir: Path, out: Path) -> None:
     from . import export
+    from . import graph as graph_stage
     from . import project as project_mod
 
     compiled = project_mod.compile_graph(project, data_dir, _progress)
@@ -152,10 +153,13 @@ def _build(project: Project, data_dir: Path, out: Path) -> None:
     export.write(out, files)
     for line in export.link_counts(graph):
         _progress(line)
-    claims = len(compiled.data.claims) + len(compiled.data.records["links"])
+    records = compiled.data.records
+    claims = len(compiled.data.claims) + len(records["links"])
     print(
-        f"built {out}: {len(graph)} triples, {export.entity_count(graph)} entities, "
-        f"{claims} claims, "
+        f"built {out}: {len(records['meetings'])} meetings, {len(records['persons'])} persons, "
+        f"{len(records['parties'])} parties, {len(records['sources'])} sources, "
+        f"{claims} claims, {len(graph_stage.conflicts(graph))} conflicts; "
+        f"{len(graph)} triples, {export.entity_count(graph)} entities, "
         f"{len(files)} files, {len(compiled.report.violations)} violations, "
         f"{len(compiled.report.warnings)} warnings"
     )

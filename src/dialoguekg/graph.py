@@ -35,7 +35,7 @@ from .sources import (
     Record,
     SourceData,
 )
-from .vocab import DKG, ID, WD, bind_prefixes, entity_iri
+from .vocab import DKG, ID, SCHEMA, WD, bind_prefixes, entity_iri
 
 Triple = tuple[Node, Node, Node]
 
@@ -151,9 +151,19 @@ def _labels(data: SourceData) -> dict[str, str]:
     out = {}
     for record in data.all():
         label = record.values.get("name") or record.values.get("title")
+        if record.kind == "sources" and not label:
+            label = source_label(record.values)
         if label:
             out[record.ref] = str(label)
     return out
+
+
+def source_label(values: dict[str, Any]) -> str:
+    """A source's label: its title, else its publisher and date (a page's headline is not
+    always known, and a made-up title would be a fact the source never stated)."""
+    if "title" in values:
+        return str(values["title"])
+    return f"{values.get('publisher', values['url'])}, {values.get('date', 'undated')}"
 
 
 def _record_triples(record: Record, subject: URIRef, labels: dict[str, str]) -> Iterator[Triple]:
@@ -170,12 +180,15 @@ def _record_triples(record: Record, subject: URIRef, labels: dict[str, str]) -> 
             yield subject, predicate, _term(f, value)
     label = _derived_label(record, labels)
     if label:
-        yield subject, RDFS.label, Literal(label, lang="en")
+        # A source's label is its title, in the page's own language: no tag.
+        yield subject, RDFS.label, Literal(label, lang=None if record.kind == "sources" else "en")
 
 
 def _derived_label(record: Record, labels: dict[str, str]) -> str | None:
     """Labels for n-ary nodes (memberships, participations), which have no name of their own."""
     v = record.values
+    if record.kind == "sources":
+        return source_label(v)
     if record.kind not in ("memberships", "participations"):
         return None
     person = labels["person/" + v["person"]]
@@ -231,7 +244,10 @@ def _claim_object(claim: ClaimSpec) -> Node:
     if claim.field == "wikidata":
         return WD[str(claim.value)]
     kind = KIND_OF_SEGMENT[claim.subject.split("/")[0]]
-    return _term(KINDS[kind].field(claim.field), claim.value)
+    term = _term(KINDS[kind].field(claim.field), claim.value)
+    if "lang" in claim.qualifiers:
+        return Literal(str(term), lang=str(claim.qualifiers["lang"]))
+    return term
 
 
 def _claim_triples(claim: ClaimSpec, node: URIRef, labels: dict[str, str]) -> Iterator[Triple]:
@@ -251,6 +267,31 @@ def _claim_triples(claim: ClaimSpec, node: URIRef, labels: dict[str, str]) -> It
         node,
         RDFS.label,
         Literal(f"{subject_label}: {field_label} {claim.value} (per {source_label})", lang="en"),
+    )
+
+
+#: Properties that may hold several values at once: different values are not a disagreement.
+SET_VALUED = (SCHEMA.organizer, DKG.contextEvent, DKG.introducedConcept)
+
+
+def conflicts(graph: Graph) -> list[tuple[Node, Node]]:
+    """The (subject, predicate) pairs on which claims disagree: two values, or one value with two
+    count qualifiers ("over 600" against "nearly 600"), in the same language, whatever the rank.
+    ``queries/conflicts.rq`` lists the same pairs with each value and its sources."""
+    stated: dict[tuple[Node, Node], dict[str, set[tuple[Node, Node]]]] = defaultdict(
+        lambda: defaultdict(set)
+    )
+    for claim in graph.subjects(RDF.type, DKG.Claim):
+        subject = graph.value(claim, RDF.subject)
+        predicate = graph.value(claim, RDF.predicate)
+        obj = graph.value(claim, RDF.object)
+        if subject is None or predicate is None or obj is None or predicate in SET_VALUED:
+            continue
+        qualifier = graph.value(claim, DKG.countQualifier) or DKG.AsStated
+        lang = obj.language if isinstance(obj, Literal) else None
+        stated[(subject, predicate)][lang or ""].add((obj, qualifier))
+    return sorted(
+        pair for pair, by_lang in stated.items() if any(len(v) > 1 for v in by_lang.values())
     )
 
 

@@ -121,9 +121,10 @@ class Site:
             else ""
         )
         rows = self.select(f"""
-            SELECT DISTINCT ?m ?label ?start WHERE {{ {attended}
+            SELECT ?m ?label (MIN(?date) AS ?start) WHERE {{ {attended}
               ?m a <{PREFIXES["dkg"]}Meeting> ; <{RDFS_LABEL.value}> ?label ;
-                 <http://schema.org/startDate> ?start }} ORDER BY ?start""")
+                 <http://schema.org/startDate> ?date }}
+            GROUP BY ?m ?label ORDER BY ?start ?label""")
         return [
             Event("/id/" + r["m"].value[len(str(ID)) :], r["label"].value, r["start"].value)
             for r in rows
@@ -268,8 +269,13 @@ def create_app(
         meetings = site.select("""
             PREFIX dkg: <https://w3id.org/dialoguekg/def#> PREFIX schema: <http://schema.org/>
             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-            SELECT ?m ?label ?start ?end WHERE { ?m a dkg:Meeting ; rdfs:label ?label ;
-              schema:startDate ?start ; schema:endDate ?end } ORDER BY ?start""")
+            SELECT ?m ?label ?type (MIN(?s) AS ?start) (MAX(?e) AS ?end) WHERE {
+              ?m a dkg:Meeting ; rdfs:label ?label ; schema:startDate ?s ; schema:endDate ?e .
+              VALUES (?class ?type) { (dkg:PartyDialogue "party dialogue")
+                (dkg:ThinkTankForum "think-tank forum") (dkg:Briefing "briefing")
+                (dkg:ForeignHostedPartyEvent "hosted by another party") }
+              ?m a ?class }
+            GROUP BY ?m ?label ?type ORDER BY ?start ?label""")
         counts = site.select("""
             SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
             WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class""")
@@ -278,7 +284,13 @@ def create_app(
             title="dialoguekg",
             timeline=Markup(timeline_svg(site.meetings())),
             meetings=[
-                (m["m"].value[len(str(ID)) :], m["label"].value, m["start"].value, m["end"].value)
+                (
+                    m["m"].value[len(str(ID)) :],
+                    m["label"].value,
+                    m["type"].value,
+                    m["start"].value,
+                    m["end"].value,
+                )
                 for m in meetings
             ],
             counts=[

@@ -83,6 +83,8 @@ _QUALIFIERS = {
     "more-than": DKG.MoreThan,
     "nearly": DKG.Nearly,
     "about": DKG.About,
+    "some": DKG.Some,
+    "exactly": DKG.Exactly,
     "as-stated": DKG.AsStated,
 }
 RANKS = {"preferred": DKG.PreferredRank, "normal": DKG.NormalRank, "deprecated": DKG.DeprecatedRank}
@@ -97,11 +99,12 @@ CLAIM_QUALIFIERS: tuple[Field, ...] = (
         "status",
         "enum",
         DKG.countStatus,
-        values={"registered": "registered", "attended": "attended"},
+        values={"registered": "registered", "attended": "attended", "invited": "invited"},
     ),
     Field("stated_by", "ref:persons", DKG.statedBy),
     Field("rank", "enum", DKG.rank, values=RANKS),
     Field("reason", "text", DKG.rankReason),
+    Field("lang", "lang"),  # the language of a text value (default en): tags the literal
 )
 
 #: Kinds a Wikidata link (or a fetched label) may be attached to.
@@ -125,6 +128,7 @@ SOURCE_KINDS = (
     "official",
     "party",
     "independent-media",
+    "think-tank",
     "reference-dataset",
     "standard",
 )
@@ -138,7 +142,7 @@ KINDS: dict[str, Kind] = {
             (DKG.Source,),
             (
                 Field("id", "key", required=True),
-                Field("title", "str", RDFS.label, required=True),
+                Field("title", "str", DCTERMS.title),
                 Field(
                     "kind",
                     "enum",
@@ -172,8 +176,18 @@ KINDS: dict[str, Kind] = {
         Kind(
             "places",
             "places.yaml",
-            (DKG.City,),
-            _common(Field("country", "ref:countries", DKG.country, required=True)),
+            (SCHEMA.Place,),
+            _common(
+                Field(
+                    "kind",
+                    "enum",
+                    RDF.type,
+                    required=True,
+                    values={"city": DKG.City, "venue": DKG.Venue},
+                ),
+                Field("country", "ref:countries", DKG.country, required=True),
+                Field("within", "ref:places", SCHEMA.containedInPlace),
+            ),
         ),
         Kind(
             "organisations",
@@ -195,7 +209,7 @@ KINDS: dict[str, Kind] = {
                 source_many=True,
             ),
         ),
-        Kind("persons", "persons.yaml", (DKG.Person,), _common()),
+        Kind("persons", "persons.yaml", (DKG.Person,), _common(source_many=True)),
         Kind(
             "roles",
             "roles.yaml",
@@ -237,7 +251,13 @@ KINDS: dict[str, Kind] = {
             "events.yaml",
             (SCHEMA.Event,),
             _common(
-                Field("organiser", "ref", SCHEMA.organizer, kinds=("organisations", "parties"))
+                Field(
+                    "organiser",
+                    "ref",
+                    SCHEMA.organizer,
+                    claim=True,
+                    kinds=("organisations", "parties"),
+                )
             ),
         ),
         Kind(
@@ -246,7 +266,13 @@ KINDS: dict[str, Kind] = {
             (DKG.MeetingSeries,),
             _common(
                 Field("country", "ref:countries", DKG.country),
-                Field("organiser", "ref", SCHEMA.organizer, kinds=("organisations", "parties")),
+                Field(
+                    "organiser",
+                    "ref",
+                    SCHEMA.organizer,
+                    claim=True,
+                    kinds=("organisations", "parties"),
+                ),
                 Field("start_year", "year", SCHEMA.startDate, claim=True),
                 Field("end_year", "year", SCHEMA.endDate, claim=True),
                 Field("predecessor", "ref:series", DKG.predecessor, claim=True),
@@ -258,8 +284,21 @@ KINDS: dict[str, Kind] = {
             "meetings.yaml",
             (DKG.Meeting,),
             _common(
-                Field("series", "ref:series", DKG.series, required=True),
+                Field(
+                    "type",
+                    "enum",
+                    RDF.type,
+                    required=True,
+                    values={
+                        "party-dialogue": DKG.PartyDialogue,
+                        "think-tank-forum": DKG.ThinkTankForum,
+                        "briefing": DKG.Briefing,
+                        "hosted-by-another-party": DKG.ForeignHostedPartyEvent,
+                    },
+                ),
+                Field("series", "ref:series", DKG.series),
                 Field("ordinal", "int", DKG.ordinal),
+                Field("side_event_of", "ref:meetings", DKG.sideEventOf),
                 Field("start_date", "date", SCHEMA.startDate, required=True, claim=True),
                 Field("end_date", "date", SCHEMA.endDate, required=True, claim=True),
                 Field(
@@ -273,10 +312,21 @@ KINDS: dict[str, Kind] = {
                         "mixed": SCHEMA.MixedEventAttendanceMode,
                     },
                 ),
-                Field("location", "ref:places", SCHEMA.location),
+                Field("location", "ref:places", SCHEMA.location, claim=True),
+                Field(
+                    "organisers",
+                    "ref",
+                    SCHEMA.organizer,
+                    claim=True,
+                    kinds=("organisations", "parties"),
+                ),
                 Field("theme", "text", DKG.theme, claim=True),
+                Field("duration_days", "int", DKG.durationDays, claim=True),
                 Field("party_count", "int", DKG.partyCount, claim=True),
                 Field("country_count", "int", DKG.countryCount, claim=True),
+                Field("delegate_count", "int", DKG.delegateCount, claim=True),
+                Field("venue_count", "int", DKG.venueCount, claim=True),
+                Field("parallel_session_count", "int", DKG.parallelSessionCount, claim=True),
                 Field(
                     "first_multilateral_event_after",
                     "ref:events",
@@ -295,6 +345,37 @@ KINDS: dict[str, Kind] = {
             _common(
                 Field("meeting", "ref:meetings", SCHEMA.superEvent, required=True),
                 Field("date", "date", SCHEMA.startDate, claim=True),
+                Field("location", "ref:places", SCHEMA.location, claim=True),
+            ),
+        ),
+        Kind(
+            "documents",
+            "documents.yaml",
+            (DKG.OutcomeDocument,),
+            _common(
+                Field("adopted_at", "ref:meetings", DKG.adoptedAt, required=True),
+                Field("date", "date", SCHEMA.dateCreated, claim=True),
+                Field("point_count", "int", DKG.pointCount, claim=True),
+                source_many=True,
+            ),
+        ),
+        Kind(
+            "speeches",
+            "speeches.yaml",
+            (DKG.Speech,),
+            _common(
+                Field("speaker", "ref:persons", DKG.speaker, required=True),
+                Field(
+                    "delivered_at",
+                    "ref",
+                    DKG.deliveredAt,
+                    required=True,
+                    kinds=("meetings", "sessions"),
+                ),
+                Field("date", "date", SCHEMA.dateCreated, claim=True),
+                Field("location", "ref:places", SCHEMA.locationCreated, claim=True),
+                Field("duration_minutes", "int", DKG.durationMinutes, claim=True),
+                source_many=True,
             ),
         ),
         Kind(
@@ -309,6 +390,7 @@ KINDS: dict[str, Kind] = {
                 Field("as_of", "date", DKG.asOf),
                 Field("title_as_printed", "str", DKG.titleAsPrinted),
                 Field("quote", "str", DKG.quote),
+                Field("note", "text", RDFS.comment),
                 Field("source", "source", required=True),
             ),
             cite=PROV.wasDerivedFrom,
@@ -388,6 +470,8 @@ IRI_SEGMENT = {
     "series": "series",
     "meetings": "meeting",
     "sessions": "session",
+    "documents": "document",
+    "speeches": "speech",
     "memberships": "membership",
     "participations": "participation",
 }
@@ -640,6 +724,8 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
         raise where.fail(
             f"qid {text!r} is not a Wikidata item id", "Q followed by digits, e.g. Q15031"
         )
+    if kind == "lang" and not _LANG.match(text):
+        raise where.fail(f"lang {text!r} is not a language tag", "e.g. en, zh, ru, es")
     if kind == "iso3" and not _ISO3.match(text):
         raise where.fail(
             f"iso3 {text!r} is not an ISO 3166-1 alpha-3 code", "three capitals, e.g. ZAF"
@@ -741,6 +827,10 @@ def _claims_of_field(
                 if item.get(q.name) is not None:
                     qualifiers[q.name] = _check_scalar(q, item[q.name], where)
             item = item["value"]
+        if "lang" in qualifiers and f.type != "text":
+            raise where.fail(
+                f"{f.name}: 'lang' is only for text values", "lang on a theme or other text"
+            )
         checked = _check_scalar(f, item, where)
         if f.type == "date":
             checked = str(checked)
@@ -761,10 +851,48 @@ def _first_source(record: Record) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def kind_files(directory: Path, kind: Kind) -> list[Path]:
+    """The files holding a kind's records: ``persons.yaml``, then ``persons/*.yaml`` by name.
+
+    A folder per kind lets an edition or a batch of sources live in a file of its own.
+    """
+    main = directory / kind.file
+    folder = directory / Path(kind.file).stem
+    return ([main] if main.is_file() else []) + sorted(folder.glob("*.yaml"))
+
+
+def _check_layout(directory: Path) -> None:
+    """Every file and folder of ``directory`` is one dialoguekg knows (a typo loses no data)."""
+    known = {kind.file for kind in KINDS.values()}
+    folders = {Path(f).stem for f in known}
+    for path in sorted(directory.iterdir()):
+        if path.is_dir() and path.name not in folders and not path.name.startswith("."):
+            raise SourceDataError(
+                path,
+                "not a data folder dialoguekg knows",
+                expected="a folder named after a data file: " + ", ".join(sorted(folders)),
+            )
+        if path.is_file() and path.suffix in (".yaml", ".yml") and path.name not in known:
+            raise SourceDataError(
+                path,
+                "not a data file dialoguekg knows",
+                expected="one of: " + ", ".join(sorted(known)),
+            )
+        if path.is_dir() and path.name in folders:
+            for inner in sorted(path.iterdir()):
+                if inner.suffix != ".yaml" and not inner.name.startswith("."):
+                    raise SourceDataError(
+                        inner,
+                        "not a YAML data file",
+                        expected=f"files named *.yaml in {path.name}/",
+                    )
+
+
 def load(directory: Path) -> SourceData:
     """Read and check every data file of ``directory``; raise SourceDataError at the first problem.
 
     Files that are absent are read as empty, except ``sources.yaml``, which every fact needs.
+    A kind's records may also be split over files in a folder of its name (``kind_files``).
     """
     directory = Path(directory)
     if not (directory / "sources.yaml").is_file():
@@ -773,36 +901,31 @@ def load(directory: Path) -> SourceData:
             "file not found",
             expected="a data directory with sources.yaml and the other files",
         )
-    known = {kind.file for kind in KINDS.values()}
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name not in known:
-            raise SourceDataError(
-                path,
-                "not a data file dialoguekg knows",
-                expected="one of: " + ", ".join(sorted(known)),
-            )
+    _check_layout(directory)
     records: dict[str, list[Record]] = {}
     claims: list[ClaimSpec] = []
     pending: list[tuple[Record, Kind, _Raw]] = []
     for kind in KINDS.values():
-        path = directory / kind.file
-        raws = _read_yaml(path) if path.is_file() else []
         records[kind.name] = []
-        seen: dict[str, int] = {}
-        for index, raw in enumerate(raws):
-            record, claim_raws = _check_record(kind, raw, path, index)
-            if kind.keyed:
-                if record.key in seen:
-                    raise SourceDataError(
-                        path,
-                        f"duplicate id {record.key!r}, first defined at line {seen[record.key]}",
-                        line=raw.line,
-                        record=f"record {index + 1}",
-                        expected="ids unique within the file",
-                    )
-                seen[record.key] = raw.line
-            records[kind.name].append(record)
-            pending.extend((record, kind, c) for c in claim_raws)
+        seen: dict[str, Origin] = {}
+        for path in kind_files(directory, kind):
+            for index, raw in enumerate(_read_yaml(path)):
+                number = len(records[kind.name]) if not kind.keyed else index
+                record, claim_raws = _check_record(kind, raw, path, number)
+                if kind.keyed:
+                    if record.key in seen:
+                        first = seen[record.key]
+                        at = f"line {first.line}" if first.path == path else str(first)
+                        raise SourceDataError(
+                            path,
+                            f"duplicate id {record.key!r}, first defined at {at}",
+                            line=raw.line,
+                            record=f"record {index + 1}",
+                            expected=f"ids unique among the {kind.name} files",
+                        )
+                    seen[record.key] = record.origin
+                records[kind.name].append(record)
+                pending.extend((record, kind, c) for c in claim_raws)
     data = SourceData(directory, records, claims)
     for record, kind, claim_raw in pending:
         f = kind.field(claim_raw.values["field"])
@@ -924,7 +1047,7 @@ def _resolve(
     if target:
         keys = {r.key for r in data.records[target]}
         if ref not in keys:
-            missing = "" if (data.directory / KINDS[target].file).is_file() else " (no such file)"
+            missing = "" if kind_files(data.directory, KINDS[target]) else " (no such file)"
             raise where.fail(
                 f"{name} {ref!r} is not defined in {KINDS[target].file}{missing}",
                 f"the id of a record in {data.directory / KINDS[target].file}",
@@ -940,7 +1063,7 @@ def _resolve(
             f"kind/key, e.g. {segments[0]}/some-id",
         )
     if key not in {r.key for r in data.records[kind]}:
-        missing = "" if (data.directory / KINDS[kind].file).is_file() else " (no such file)"
+        missing = "" if kind_files(data.directory, KINDS[kind]) else " (no such file)"
         raise where.fail(
             f"{name} {ref!r}: {segment} {key!r} is not defined in {KINDS[kind].file}{missing}",
             f"the id of a record in {data.directory / KINDS[kind].file}",
@@ -968,7 +1091,7 @@ def _check_references(data: SourceData) -> None:
             _resolve(data, claim.qualifiers["stated_by"], "ref:persons", where, "stated_by")
         f = KINDS[KIND_OF_SEGMENT[claim.subject.split("/")[0]]].field(claim.field)
         if f.type.startswith("ref"):
-            _resolve(data, str(claim.value), f.type, where, claim.field)
+            _resolve(data, str(claim.value), f.type, where, claim.field, f.kinds)
 
 
 def _check_dates_in_order(data: SourceData) -> None:
