@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+import yaml
 from starlette.applications import Starlette
 
 from dialoguekg import export
@@ -23,6 +24,14 @@ from dialoguekg.query import LocalStore
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
+
+
+def records_in(kind: str) -> int:
+    """How many records data/ holds of a kind (``kind.yaml`` and ``kind/*.yaml``), read with
+    plain PyYAML, not our reader, so that a count the graph shows is checked independently."""
+    files = [ROOT / "data" / f"{kind}.yaml", *sorted((ROOT / "data" / kind).glob("*.yaml"))]
+    texts = [f.read_text(encoding="utf-8") for f in files if f.exists()]
+    return sum(len(yaml.safe_load(text) or []) for text in texts)
 
 
 @pytest.fixture(scope="session")

@@ -12,25 +12,17 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from dialoguekg import __version__
 from dialoguekg.cli import SETTINGS, main
 
-from .conftest import ROOT
+from .conftest import ROOT, records_in
 
 
 def test_installed_entry_point_runs() -> None:
     exe = shutil.which("dialoguekg") or str(Path(sys.executable).parent / "dialoguekg")
     result = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"dialoguekg {__version__}"
-
-
-def records_in(kind: str) -> int:
-    """How many records data/ holds of a kind, read with plain PyYAML (not our reader)."""
-    files = [ROOT / "data" / f"{kind}.yaml", *sorted((ROOT / "data" / kind).glob("*.yaml"))]
-    texts = [f.read_text(encoding="utf-8") for f in files if f.exists()]
-    return sum(len(yaml.safe_load(text) or []) for text in texts)
 
 
 def test_build_prints_progress_and_a_summary(

@@ -188,11 +188,11 @@ def test_an_endpoint_that_is_down_changes_nothing(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}/query"
-    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    before = {p: p.read_bytes() for p in data.rglob("*.yaml")}
     review = tmp_path / "review.csv"
     assert main(["link", "--data", str(data), "--endpoint", url, "--review", str(review)]) == 2
     assert f"{url} could not be reached" in capsys.readouterr().err
-    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    assert {p: p.read_bytes() for p in data.rglob("*.yaml")} == before
     assert not review.exists()
 
 

@@ -370,7 +370,8 @@ def _replace_checked(data_dir: Path, texts: dict[str, str], origin: Path) -> Non
         try:
             sources.load(trial)
         except SourceDataError as exc:
-            where = f"{data_dir / exc.path.name}" + (f":{exc.line}" if exc.line else "")
+            inside = exc.path.relative_to(trial) if exc.path.is_relative_to(trial) else exc.path
+            where = f"{data_dir / inside}" + (f":{exc.line}" if exc.line else "")
             raise SourceDataError(
                 origin,
                 f"accepting it would break {where}: {exc.problem}",
