@@ -222,15 +222,15 @@ def timeline_svg(events: list[Event], width: int = 640) -> str:
         )
     labelled: set[str] = set()
     for i, event in enumerate(sorted(events, key=lambda e: e.start)):
-        px, label_y, year = x(event.start), 24 + (i % 2) * 18, event.start[:4]
+        px, label_y, stamp = x(event.start), 24 + (i % 2) * 18, event.start[:4]
         # one year label per year: several meetings of a year would print it on top of itself
         text = (
             f'<text x="{px:.1f}" y="{label_y}" font-size="12" text-anchor="middle" '
-            f'fill="#1d2733">{escape(year)}</text>'
-            if year not in labelled
+            f'fill="#1d2733">{escape(stamp)}</text>'
+            if stamp not in labelled
             else ""
         )
-        labelled.add(year)
+        labelled.add(stamp)
         parts.append(
             f'<a href="{escape(event.href)}"><title>{escape(event.label)} ({event.start})</title>'
             f'<circle cx="{px:.1f}" cy="{axis_y}" r="7" fill="#a4161a" fill-opacity="0.8"/>'
