@@ -271,7 +271,7 @@ def _claim_triples(claim: ClaimSpec, node: URIRef, labels: dict[str, str]) -> It
 
 
 #: Properties that may hold several values at once: different values are not a disagreement.
-SET_VALUED = (SCHEMA.organizer, DKG.contextEvent, DKG.introducedConcept)
+SET_VALUED = (SCHEMA.organizer, SCHEMA.location, DKG.contextEvent, DKG.introducedConcept)
 
 
 def conflicts(graph: Graph) -> list[tuple[Node, Node]]:
