@@ -270,7 +270,8 @@ def create_app(
             PREFIX dkg: <https://w3id.org/dialoguekg/def#> PREFIX schema: <http://schema.org/>
             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
             SELECT ?m ?label ?type (MIN(?s) AS ?start) (MAX(?e) AS ?end) WHERE {
-              ?m a dkg:Meeting ; rdfs:label ?label ; schema:startDate ?s ; schema:endDate ?e .
+              ?m a dkg:Meeting ; rdfs:label ?label ; schema:startDate ?s .
+              OPTIONAL { ?m schema:endDate ?e }
               VALUES (?class ?type) { (dkg:PartyDialogue "party dialogue")
                 (dkg:ThinkTankForum "think-tank forum") (dkg:Briefing "briefing")
                 (dkg:ForeignHostedPartyEvent "hosted by another party") }
@@ -289,7 +290,7 @@ def create_app(
                     m["label"].value,
                     m["type"].value,
                     m["start"].value,
-                    m["end"].value,
+                    m["end"].value if m["end"] is not None else "",
                 )
                 for m in meetings
             ],

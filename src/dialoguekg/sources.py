@@ -300,12 +300,11 @@ KINDS: dict[str, Kind] = {
                 Field("ordinal", "int", DKG.ordinal),
                 Field("side_event_of", "ref:meetings", DKG.sideEventOf),
                 Field("start_date", "date", SCHEMA.startDate, required=True, claim=True),
-                Field("end_date", "date", SCHEMA.endDate, required=True, claim=True),
+                Field("end_date", "date", SCHEMA.endDate, claim=True),
                 Field(
                     "attendance",
                     "enum",
                     SCHEMA.eventAttendanceMode,
-                    required=True,
                     values={
                         "offline": SCHEMA.OfflineEventAttendanceMode,
                         "online": SCHEMA.OnlineEventAttendanceMode,
