@@ -9,7 +9,7 @@ from dialoguekg.query import LocalStore, Result, find_query, shipped_queries
 
 from .conftest import ROOT
 
-QUESTIONS = 14
+QUESTIONS = 19
 WIKIPEDIA = "CPC in Dialogue with World Political Parties High-level Meeting"
 VERCHENKO = (
     "Party Diplomacy in China\u2019s Foreign Policy: \u201cCCP Dialogue with the World-2023\u201d"
