@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
+from rdflib.plugins.sparql.sparql import NotBoundError
 
 from dialoguekg import export, graph, sources, validate
 from dialoguekg.project import Project
@@ -112,7 +113,11 @@ def queries(project: Project, repeat: int, scales: list[int], rdflib_limit: int)
         for q in named:
             t_ox = median_seconds(lambda q=q, store=store: list(store.query(q.text)), repeat)
             if rdf is not None:
-                t_rdf = median_seconds(lambda q=q, rdf=rdf: list(rdf.query(q.text)), repeat)
+                try:
+                    t_rdf = median_seconds(lambda q=q, rdf=rdf: list(rdf.query(q.text)), repeat)
+                except NotBoundError:  # rdflib cannot GROUP_CONCAT an unbound value
+                    rows.append([q.name, f"{t_ox * 1000:.1f}", "fails", "-"])
+                    continue
                 rows.append(
                     [q.name, f"{t_ox * 1000:.1f}", f"{t_rdf * 1000:.1f}", f"{t_rdf / t_ox:.0f}x"]
                 )
