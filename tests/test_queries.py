@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialoguekg.project import Project
+from dialoguekg import graph as graph_stage
+from dialoguekg.project import Compiled, Project
 from dialoguekg.query import LocalStore, Result, find_query, shipped_queries
 
 from .conftest import ROOT, records_in
@@ -321,6 +322,21 @@ def test_conflicts_list_every_disagreement_with_its_sources(
     assert not {prop for _, prop in by_pair} & set_valued
     assert all(u.startswith("http") for u in r.column("urls"))
 
+
+
+def test_conflicts_query_and_build_summary_count_the_same_pairs(
+    store: LocalStore, project: Project, compiled: Compiled
+) -> None:
+    r = run(store, project, "conflicts")
+    from_query = set(rows(r, "entity", "property"))
+    from_build = {(str(s), str(p)) for s, p in graph_stage.conflicts(compiled.built.graph)}
+    assert from_query == from_build and len(from_build) >= 10
+    # the set-valued properties are listed three times: here, in the query, in the warning shape
+    shapes = (ROOT / "ontology" / "shapes" / "shapes.ttl").read_text(encoding="utf-8")
+    query = find_query("conflicts", project.queries_dir).text
+    for prop in graph_stage.SET_VALUED:
+        curie = ("schema:" if "schema.org" in prop else "dkg:") + prop.split("/")[-1].split("#")[-1]
+        assert curie in query and curie in shapes, curie
 
 def test_people_in_several_editions(store: LocalStore, project: Project) -> None:
     r = run(store, project, "people-in-several-editions")

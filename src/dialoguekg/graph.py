@@ -150,9 +150,8 @@ def _labels(data: SourceData) -> dict[str, str]:
     """English label of each record by ``kind/key``, to name derived nodes readably."""
     out = {}
     for record in data.all():
-        label = record.values.get("name") or record.values.get("title")
-        if record.kind == "sources" and not label:
-            label = source_label(record.values)
+        values = record.values
+        label = source_label(values) if record.kind == "sources" else values.get("name")
         if label:
             out[record.ref] = str(label)
     return out
@@ -271,7 +270,14 @@ def _claim_triples(claim: ClaimSpec, node: URIRef, labels: dict[str, str]) -> It
 
 
 #: Properties that may hold several values at once: different values are not a disagreement.
-SET_VALUED = (SCHEMA.organizer, SCHEMA.location, DKG.contextEvent, DKG.introducedConcept)
+SET_VALUED = (
+    SCHEMA.organizer,
+    SCHEMA.location,
+    SCHEMA.locationCreated,
+    DKG.contextEvent,
+    DKG.firstMultilateralEventAfter,
+    DKG.introducedConcept,
+)
 
 
 def conflicts(graph: Graph) -> list[tuple[Node, Node]]:
