@@ -1,8 +1,9 @@
 """Write the graph as dumps: Turtle, JSON-LD, N-Triples, TriG, N-Quads, VoID/DCAT, SHA256SUMS.
 
-Rendering is pure (graph in, bytes out) and deterministic: the graph has no blank nodes, rdflib's
-Turtle is sorted, the line formats are sorted, JSON-LD is compacted with the project's context
-and its arrays sorted, TriG is written by pyoxigraph from sorted quads. Writing is atomic: every
+Rendering is pure (graph in, bytes out), linear and deterministic: the graph has no blank
+nodes, the build's N-Triples lines are sorted, pyoxigraph writes Turtle and TriG from them in
+that order, and JSON-LD is compacted with the project's context by our own one-pass writer,
+its arrays sorted. Writing is atomic: every
 file goes to a fresh sibling folder that then replaces the output folder, so a failure leaves
 the previous dumps as they were.
 
@@ -18,23 +19,38 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, XSD
 
-from . import __version__
+from . import __version__, nt
 from .errors import DialogueKGError, ProjectError
-from .vocab import DATASET_IRI, DCAT, ID, ONTOLOGY_IRI, PREFIXES, SPDX, VOID, WD, bind_prefixes
+from .graph import Built
+from .sources import IRI_SEGMENT
+from .vocab import (
+    DATASET_IRI,
+    DCAT,
+    DCTERMS,
+    DKG,
+    ID,
+    ONTOLOGY_IRI,
+    OWL,
+    PREFIXES,
+    RDF,
+    SPDX,
+    VOID,
+    WD,
+    XSD,
+    entity_iri,
+)
 
 BASE_NAME = "dialoguekg"
 DUMPS_BASE = "https://w3id.org/dialoguekg/dumps/"
 CHECKSUMS = "SHA256SUMS"
-DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by-sa/4.0/")
+DATA_LICENSE = "https://creativecommons.org/licenses/by-sa/4.0/"
 
 
 @dataclass(frozen=True)
@@ -70,177 +86,249 @@ def load_context(path: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def render(graph: Graph, ontology: Graph, context: Mapping[str, Any]) -> dict[str, bytes]:
-    """Every dump of the graph by file name; byte-identical for the same graph."""
-    renderers = {
-        "ttl": lambda: _turtle(graph),
-        "jsonld": lambda: jsonld(graph, context),
-        "nt": lambda: _sorted_lines(graph.serialize(format="nt", encoding="utf-8")),
-        "trig": lambda: _oxigraph(_quads(graph, ontology), ox.RdfFormat.TRIG),
-        "nq": lambda: _oxigraph(_quads(graph, ontology), ox.RdfFormat.N_QUADS),
+def render(built: Built, ontology_file: Path, context: Mapping[str, Any]) -> dict[str, bytes]:
+    """Every dump of the graph by file name; byte-identical for the same graph.
+
+    Each line is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
+    same lines plus the ontology's with its graph name are the ``.nq`` file, and pyoxigraph
+    writes Turtle and TriG from them in that order."""
+    nt_bytes = built.ntriples()
+    nq_bytes = nt_bytes + _ontology_quads(ontology_file)
+    prefixes = turtle_prefixes()
+    return {
+        f"{BASE_NAME}.ttl": _oxigraph(nt_bytes, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes),
+        f"{BASE_NAME}.jsonld": jsonld(ox.parse(nt_bytes, format=ox.RdfFormat.N_TRIPLES), context),
+        f"{BASE_NAME}.nt": nt_bytes,
+        f"{BASE_NAME}.trig": _oxigraph(nq_bytes, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes),
+        f"{BASE_NAME}.nq": nq_bytes,
     }
-    return {f"{BASE_NAME}.{fmt.suffix}": renderers[fmt.suffix]() for fmt in FORMATS}
 
 
-def _turtle(graph: Graph) -> bytes:
-    return bind_prefixes(graph).serialize(format="turtle", encoding="utf-8")
+def turtle_prefixes() -> dict[str, str]:
+    """The project's prefixes, and one per kind of instance (``meeting:2017``, ``person:…``)."""
+    prefixes = {p: ns for p, ns in PREFIXES.items() if p != "id"}
+    for segment in (*IRI_SEGMENT.values(), "claim"):
+        prefixes.setdefault(segment, entity_iri(segment, ""))
+    return prefixes
 
 
-def _sorted_lines(text: bytes) -> bytes:
-    lines = sorted({line for line in text.decode("utf-8").splitlines() if line.strip()})
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def _ontology_quads(ontology_file: Path) -> bytes:
+    """The ontology as sorted N-Quads lines in its named graph."""
+    try:
+        triples = ox.parse(path=str(ontology_file), format=ox.RdfFormat.TURTLE)
+        graph = ox.NamedNode(ONTOLOGY_IRI)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    except (OSError, SyntaxError) as exc:
+        raise ProjectError(f"{ontology_file}: not readable Turtle: {exc}") from exc
+    text = bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+    return b"".join(sorted(set(text.splitlines(keepends=True))))
 
 
-def jsonld(graph: Graph, context: Mapping[str, Any]) -> bytes:
-    """The graph as JSON-LD compacted with ``context``, arrays sorted so output is stable."""
-    text = graph.serialize(format="json-ld", context=dict(context), auto_compact=True)
-    document = _canonical(json.loads(text))
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode(
-        "utf-8"
-    )
+def _oxigraph(
+    source: bytes, source_format: ox.RdfFormat, fmt: ox.RdfFormat, prefixes: dict[str, str]
+) -> bytes:
+    """Re-serialise sorted lines with pyoxigraph, keeping their order (so output is stable)."""
+    output = ox.serialize(ox.parse(source, format=source_format), format=fmt, prefixes=prefixes)
+    return bytes(output or b"")
 
 
-def _canonical(node: Any) -> Any:
-    """Sort every array (JSON-LD arrays are sets unless ``@list``, which the graph never uses)."""
-    if isinstance(node, dict):
-        return {k: _canonical(v) for k, v in node.items()}
-    if isinstance(node, list):
-        items = [_canonical(v) for v in node]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return node
+# ---------------------------------------------------------------------------------------------
+# JSON-LD, compacted with the project's context
+# ---------------------------------------------------------------------------------------------
 
 
-def _to_ox(graph: Graph) -> list[ox.Triple]:
-    return list(
-        ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    )
+def jsonld(triples: Iterable[ox.Triple], context: Mapping[str, Any]) -> bytes:
+    """The triples as JSON-LD compacted with ``context``, in one pass over triples sorted by
+    subject (the build's order); arrays sorted, so output is stable.
+
+    pyoxigraph writes only expanded JSON-LD and PyLD or rdflib compaction is slow at scale
+    (bench/bench.py), so this writer applies the context's prefixes and terms itself: the
+    terms with ``"@type": "@id"`` take IRIs as strings, literals go under the compact IRI."""
+    compactor = _Compactor(context)
+    nodes: list[dict[str, Any]] = []
+    subject: Any = None
+    properties: dict[str, list[Any]] = {}
+    for triple in triples:
+        if triple.subject != subject:
+            if subject is not None:
+                nodes.append(compactor.node(subject, properties))
+            subject, properties = triple.subject, {}
+        key, value = compactor.entry(triple.predicate, triple.object)
+        properties.setdefault(key, []).append(value)
+    if subject is not None:
+        nodes.append(compactor.node(subject, properties))
+    document = {"@context": dict(context), "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
-def _quads(graph: Graph, ontology: Graph) -> list[ox.Quad]:
-    """Data in the default graph, the ontology in its named graph, sorted for stable output."""
-    default = ox.DefaultGraph()
-    named = ox.NamedNode(str(ONTOLOGY_IRI))
-    quads = [ox.Quad(t.subject, t.predicate, t.object, default) for t in _to_ox(graph)]
-    quads += [ox.Quad(t.subject, t.predicate, t.object, named) for t in _to_ox(ontology)]
-    return sorted(
-        quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
-    )
+class _Compactor:
+    """The context's prefixes and terms, applied to IRIs, properties and values."""
 
-
-def _oxigraph(quads: list[ox.Quad], fmt: ox.RdfFormat) -> bytes:
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
-    output = ox.serialize(quads, format=fmt, prefixes=prefixes)
-    assert output is not None
-    return bytes(output)
-
-
-def describe(graph: Graph, dumps: Mapping[str, bytes], modified: str | None) -> bytes:
-    """VoID + DCAT description of the dataset and each dump (media type, size, checksum)."""
-    void = bind_prefixes(Graph())
-    ds = DATASET_IRI
-    void.add((ds, RDF.type, VOID.Dataset))
-    void.add((ds, RDF.type, DCAT.Dataset))
-    void.add(
-        (
-            ds,
-            DCTERMS.title,
-            Literal("dialoguekg: the CPC's dialogues with world political parties", lang="en"),
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        self.prefixes = sorted(
+            ((name, iri) for name, iri in context.items() if isinstance(iri, str)),
+            key=lambda item: -len(item[1]),
         )
-    )
-    void.add(
-        (
-            ds,
-            DCTERMS.description,
-            Literal(
-                "A source-tracked knowledge graph of the CPC in Dialogue with World Political "
-                "Parties High-level Meeting, its predecessor and related summits: meetings, "
-                "sessions, parties, persons, roles and participations, every contestable fact "
-                "a claim citing its source.",
-                lang="en",
-            ),
-        )
-    )
-    void.add((ds, DCTERMS.license, DATA_LICENSE))
-    void.add((ds, DCAT.version, Literal(__version__)))
-    void.add((ds, DCTERMS.publisher, Literal("The dialoguekg developers")))
+        self.terms: dict[str, tuple[str, bool]] = {}
+        for name, definition in sorted(context.items()):
+            if isinstance(definition, dict) and "@id" in definition:
+                iri = self.expand(str(definition["@id"]))
+                self.terms[iri] = (name, definition.get("@type") == "@id")
+
+    def expand(self, value: str) -> str:
+        prefix, colon, local = value.partition(":")
+        for name, iri in self.prefixes:
+            if colon and name == prefix:
+                return iri + local
+        return value
+
+    def iri(self, value: str) -> str:
+        for name, namespace in self.prefixes:
+            if value.startswith(namespace) and len(value) > len(namespace):
+                return f"{name}:{value[len(namespace) :]}"
+        return value
+
+    def term(self, term: Any) -> str:
+        if isinstance(term, ox.BlankNode):
+            return f"_:{term.value}"
+        return self.iri(term.value)
+
+    def entry(self, predicate: ox.NamedNode, obj: Any) -> tuple[str, Any]:
+        """The key and compacted value of one property value."""
+        if predicate.value == RDF.type and isinstance(obj, ox.NamedNode):
+            return "@type", self.iri(obj.value)
+        name, takes_iris = self.terms.get(predicate.value, (None, False))
+        is_literal = isinstance(obj, ox.Literal)
+        key = name if name and takes_iris != is_literal else self.iri(predicate.value)
+        if not is_literal:
+            value = self.term(obj)
+            return key, value if name and takes_iris else {"@id": value}
+        if obj.language:
+            return key, {"@language": obj.language, "@value": obj.value}
+        if obj.datatype.value == XSD.string:
+            return key, obj.value
+        return key, {"@type": self.iri(obj.datatype.value), "@value": obj.value}
+
+    def node(self, subject: Any, properties: dict[str, list[Any]]) -> dict[str, Any]:
+        node: dict[str, Any] = {"@id": self.term(subject)}
+        for key, values in properties.items():
+            ordered = sorted(values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+            node[key] = ordered[0] if len(ordered) == 1 else ordered
+        return node
+
+
+# ---------------------------------------------------------------------------------------------
+# VoID and DCAT
+# ---------------------------------------------------------------------------------------------
+
+
+def describe(store: ox.Store, triples: int, dumps: Mapping[str, bytes], modified: str | None) -> bytes:
+    """VoID + DCAT description of the dataset and each dump (media type, size, checksum).
+
+    Counts come from queries on the built store (classes, entities, Wikidata links); nothing
+    from the data is pasted into them."""
+    ds = nt.iri(DATASET_IRI)
+    lines: list[tuple[str, str, str]] = []
+
+    def add(s: str, p: str, o: str) -> None:
+        lines.append((s, nt.iri(p), o))
+
+    def integer(n: int, datatype: str = XSD.integer) -> str:
+        return nt.literal(str(n), datatype=datatype)
+
+    add(ds, RDF.type, nt.iri(VOID.Dataset))
+    add(ds, RDF.type, nt.iri(DCAT.Dataset))
+    add(ds, DCTERMS.title, nt.literal(TITLE, lang="en"))
+    add(ds, DCTERMS.description, nt.literal(DESCRIPTION, lang="en"))
+    add(ds, DCTERMS.license, nt.iri(DATA_LICENSE))
+    add(ds, DCAT.version, nt.literal(__version__))
+    add(ds, DCTERMS.publisher, nt.literal("The dialoguekg developers"))
     if modified:
-        void.add((ds, DCTERMS.modified, Literal(modified, datatype=XSD.date)))
-    void.add((ds, VOID.vocabulary, URIRef(str(ONTOLOGY_IRI))))
-    void.add((ds, VOID.uriSpace, Literal(str(ID))))
-    void.add((ds, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
-    void.add((ds, VOID.entities, Literal(entity_count(graph), datatype=XSD.integer)))
-    for cls in sorted({o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef)}):
-        part = URIRef(f"{ds}/class/{_slug(cls)}")
-        void.add((ds, VOID.classPartition, part))
-        void.add((part, VOID["class"], cls))
-        void.add(
-            (
-                part,
-                VOID.entities,
-                Literal(len(set(graph.subjects(RDF.type, cls))), datatype=XSD.integer),
-            )
-        )
-    links = [
-        (s, o) for s, p, o in graph.triples((None, OWL.sameAs, None)) if str(o).startswith(str(WD))
-    ]
-    linkset = URIRef(f"{ds}/links/wikidata")
-    void.add((ds, VOID.subset, linkset))
-    void.add((linkset, RDF.type, VOID.Linkset))
-    void.add((linkset, VOID.target, URIRef("http://www.wikidata.org/")))
-    void.add((linkset, VOID.linkPredicate, OWL.sameAs))
-    void.add((linkset, VOID.triples, Literal(len(links), datatype=XSD.integer)))
+        add(ds, DCTERMS.modified, nt.literal(modified, datatype=XSD.date))
+    add(ds, VOID.vocabulary, nt.iri(ONTOLOGY_IRI))
+    add(ds, VOID.uriSpace, nt.literal(str(ID)))
+    add(ds, VOID.triples, integer(triples))
+    add(ds, VOID.entities, integer(entity_count(store)))
+    for cls, count in _class_counts(store):
+        part = nt.iri(f"{DATASET_IRI}/class/{_slug(cls)}")
+        add(ds, VOID.classPartition, part)
+        add(part, VOID["class"], nt.iri(cls))
+        add(part, VOID.entities, integer(count))
+    linkset = nt.iri(f"{DATASET_IRI}/links/wikidata")
+    add(ds, VOID.subset, linkset)
+    add(linkset, RDF.type, nt.iri(VOID.Linkset))
+    add(linkset, VOID.target, nt.iri("http://www.wikidata.org/"))
+    add(linkset, VOID.linkPredicate, nt.iri(OWL.sameAs))
+    add(linkset, VOID.triples, integer(_count(store, _WIKIDATA_LINKS)))
     for fmt in FORMATS:
         name = f"{BASE_NAME}.{fmt.suffix}"
-        dist = URIRef(DUMPS_BASE + name)
-        checksum = URIRef(f"{dist}#sha256")
-        void.add((ds, DCAT.distribution, dist))
-        void.add((ds, VOID.dataDump, dist))
-        void.add((dist, RDF.type, DCAT.Distribution))
-        void.add((dist, DCAT.downloadURL, dist))
-        void.add(
-            (
-                dist,
-                DCAT.mediaType,
-                URIRef(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
-            )
-        )
-        void.add((dist, DCTERMS["format"], Literal(fmt.media_type)))
-        void.add((dist, DCAT.byteSize, Literal(len(dumps[name]), datatype=XSD.nonNegativeInteger)))
-        void.add((dist, SPDX.checksum, checksum))
-        void.add((checksum, RDF.type, SPDX.Checksum))
-        void.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        void.add(
-            (
-                checksum,
-                SPDX.checksumValue,
-                Literal(hashlib.sha256(dumps[name]).hexdigest(), datatype=XSD.hexBinary),
-            )
-        )
-    return _turtle(void)
+        dist = nt.iri(DUMPS_BASE + name)
+        checksum = nt.iri(f"{DUMPS_BASE}{name}#sha256")
+        add(ds, DCAT.distribution, dist)
+        add(ds, VOID.dataDump, dist)
+        add(dist, RDF.type, nt.iri(DCAT.Distribution))
+        add(dist, DCAT.downloadURL, dist)
+        add(dist, DCAT.mediaType, nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"))
+        add(dist, DCTERMS["format"], nt.literal(fmt.media_type))
+        add(dist, DCAT.byteSize, integer(len(dumps[name]), XSD.nonNegativeInteger))
+        add(dist, SPDX.checksum, checksum)
+        add(checksum, RDF.type, nt.iri(SPDX.Checksum))
+        add(checksum, SPDX.algorithm, nt.iri(SPDX.checksumAlgorithm_sha256))
+        digest = hashlib.sha256(dumps[name]).hexdigest()
+        add(checksum, SPDX.checksumValue, nt.literal(digest, datatype=XSD.hexBinary))
+    text = "".join(sorted({nt.line(*t) + "\n" for t in lines})).encode()
+    return _oxigraph(text, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, turtle_prefixes())
 
 
-def entity_count(graph: Graph) -> int:
+TITLE = "dialoguekg: the CPC's dialogues with world political parties"
+DESCRIPTION = (
+    "A source-tracked knowledge graph of the CPC in Dialogue with World Political "
+    "Parties High-level Meeting, its predecessor and related summits: meetings, "
+    "sessions, parties, persons, roles and participations, every contestable fact "
+    "a claim citing its source."
+)
+_ENTITIES = f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+    ?s a ?class FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) }}"""
+_WIKIDATA_LINKS = f"""SELECT (COUNT(*) AS ?n) WHERE {{
+    ?s <{OWL.sameAs}> ?o FILTER (STRSTARTS(STR(?o), "{WD}")) }}"""
+_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class FILTER isIRI(?class) } GROUP BY ?class"
+
+
+def _count(store: ox.Store, query: str) -> int:
+    rows = store.query(query)
+    assert isinstance(rows, ox.QuerySolutions)
+    return sum(int(row["n"].value) for row in rows)
+
+
+def _class_counts(store: ox.Store) -> list[tuple[str, int]]:
+    rows = store.query(_CLASSES)
+    assert isinstance(rows, ox.QuerySolutions)
+    return sorted((row["class"].value, int(row["n"].value)) for row in rows)
+
+
+def entity_count(store: ox.Store) -> int:
     """How many typed resources the graph mints under its own namespace (void:entities)."""
-    return len({s for s in graph.subjects(RDF.type, None) if str(s).startswith(str(ID))})
+    return _count(store, _ENTITIES)
 
 
-def link_counts(graph: Graph) -> list[str]:
+def link_counts(store: ox.Store) -> list[str]:
     """``Wikidata links: Person 8 of 15, …``: linked and unlinked entities by class."""
-    from .vocab import DKG
-
     parts = []
     for cls in (DKG.Person, DKG.Party, DKG.Country, DKG.City, DKG.StateOffice):
-        members = set(graph.subjects(RDF.type, cls))
-        linked = {m for m in members if graph.value(m, URIRef(str(DKG) + "wikidataId")) is not None}
-        parts.append(f"{str(cls).rsplit('#', 1)[1]} {len(linked)} of {len(members)}")
+        members = _count(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{cls}> }}")
+        linked = _count(
+            store,
+            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{cls}> ; <{DKG.wikidataId}> [] }}",
+        )
+        parts.append(f"{cls.rsplit('#', 1)[1]} {linked} of {members}")
     return ["Wikidata links: " + ", ".join(parts)]
 
 
-def _slug(iri: URIRef) -> str:
+def _slug(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
-        if str(iri).startswith(str(ns)):
-            return f"{prefix}-{str(iri)[len(str(ns)) :]}"
-    return hashlib.sha256(str(iri).encode()).hexdigest()[:12]
+        if iri.startswith(ns):
+            return f"{prefix}-{iri[len(ns) :]}"
+    return hashlib.sha256(iri.encode()).hexdigest()[:12]
 
 
 def checksums(files: Mapping[str, bytes]) -> bytes:
@@ -264,10 +352,12 @@ def modified_date() -> str | None:
         raise DialogueKGError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from exc
 
 
-def all_files(graph: Graph, ontology: Graph, context: Mapping[str, Any]) -> dict[str, bytes]:
+def all_files(
+    built: Built, store: ox.Store, ontology_file: Path, context: Mapping[str, Any]
+) -> dict[str, bytes]:
     """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``."""
-    files = render(graph, ontology, context)
-    files["void.ttl"] = describe(graph, files, modified_date())
+    files = render(built, ontology_file, context)
+    files["void.ttl"] = describe(store, len(built), files, modified_date())
     files[CHECKSUMS] = checksums(files)
     return files
 

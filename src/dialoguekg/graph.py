@@ -6,6 +6,10 @@ Each record becomes one node with the classes and predicates its kind declares i
 triple is derived from them as Wikidata derives its truthy triples: the preferred claims win,
 otherwise every normal claim shows, a deprecated claim never does. Every IRI is minted from
 readable keys, so a rebuild gives the same graph and two dumps diff cleanly.
+
+The graph is written as sorted, unique N-Triples lines (``nt``): one string per triple, no RDF
+objects per triple in Python, so the stage is linear and light at a million triples; pyoxigraph
+reads the lines into a store for validation, dumps and queries.
 """
 
 from __future__ import annotations
@@ -13,14 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
-from rdflib.term import Node
-
+from . import nt
 from .sources import (
     CLAIM_QUALIFIERS,
     DEFAULT_LINK_PREDICATE,
@@ -35,48 +38,109 @@ from .sources import (
     Record,
     SourceData,
 )
-from .vocab import DKG, ID, SCHEMA, WD, bind_prefixes, entity_iri
+from .vocab import (
+    DCTERMS,
+    DKG,
+    ID,
+    ONTOLOGY_IRI,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    WD,
+    XSD,
+    entity_iri,
+)
 
-Triple = tuple[Node, Node, Node]
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+    import rdflib
+
+#: (subject, predicate, object), each written as N-Triples text.
+Triple = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """What the build keeps of a claim to derive plain triples and find conflicts without a
+    query: IRIs as strings, the value as N-Triples text and its language."""
+
+    subject: str
+    predicate: str
+    value: str
+    lang: str
+    qualifier: str
+    rank: str
+    source: str
 
 
 @dataclass
 class Built:
-    """The graph, and for each node minted from a record, where that record stands."""
+    """The graph as sorted, unique N-Triples lines; where each minted node came from; claims."""
 
-    graph: Graph
-    origins: dict[URIRef, str]
+    lines: list[str]
+    origins: dict[str, str]
+    claims: list[ClaimRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def ntriples(self) -> bytes:
+        """The graph as an N-Triples document, sorted (byte-identical for the same data)."""
+        return ("\n".join(self.lines) + "\n").encode("utf-8") if self.lines else b""
+
+    def dataset(self, ontology_file: Path | None = None) -> ox.Store:
+        """A pyoxigraph store: the graph in the default graph, the ontology in its named graph
+        (the layout of the N-Quads dump, and what validation reads)."""
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.bulk_load(self.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+        if ontology_file is not None:
+            store.bulk_load(
+                path=str(ontology_file),
+                format=ox.RdfFormat.TURTLE,
+                to_graph=ox.NamedNode(ONTOLOGY_IRI),
+            )
+        return store
+
+    @cached_property
+    def graph(self) -> rdflib.Graph:
+        """The graph in rdflib, for the pySHACL reference path and the tests (slow, big)."""
+        from rdflib import Graph
+
+        return Graph().parse(data=self.ntriples(), format="nt")
 
 
 def build(data: SourceData) -> Built:
     """Turn the records of ``data`` into a graph (pure: reads nothing, writes nothing)."""
-    graph = bind_prefixes(Graph())
-    origins: dict[URIRef, str] = {}
+    lines: set[str] = set()
+    origins: dict[str, str] = {}
     labels = _labels(data)
     for record in data.all():
         if record.kind in ("claims", "links", "labels"):
             continue
         subject = node_of(record)
         origins[subject] = f"{record.origin} ({record.describe()})"
-        for triple in _record_triples(record, subject, labels):
-            graph.add(triple)
+        s = nt.iri(subject)
+        lines.update(nt.line(s, p, o) for p, o in _record_triples(record, labels))
     for record in data.records["labels"]:
-        for triple in _labels_from_wikidata(record):
-            graph.add(triple)
+        lines.update(nt.line(*t) for t in _labels_from_wikidata(record))
     claims = list(data.claims)
     for record in data.records["links"]:
         triples, claim = _link(record)
-        for triple in triples:
-            graph.add(triple)
+        lines.update(nt.line(*t) for t in triples)
         claims.append(claim)
+    rows = []
     for claim in claims:
         node = claim_iri(claim)
         origins[node] = f"{claim.origin} (claim on {claim.subject} {claim.field})"
-        for triple in _claim_triples(claim, node, labels):
-            graph.add(triple)
-    for triple in derive_plain_triples(graph):
-        graph.add(triple)
-    return Built(graph, origins)
+        row, triples = _claim(claim, nt.iri(node), labels)
+        rows.append(row)
+        lines.update(nt.line(*t) for t in triples)
+    lines.update(nt.line(*t) for t in derive_plain_triples(rows))
+    return Built(sorted(lines), origins, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,7 +148,7 @@ def build(data: SourceData) -> Built:
 # ---------------------------------------------------------------------------------------------
 
 
-def node_of(record: Record) -> URIRef:
+def node_of(record: Record) -> str:
     """The IRI of a record: its kind's segment and key, or a readable derived key."""
     segment = IRI_SEGMENT[record.kind]
     if record.kind == "participations":
@@ -94,7 +158,7 @@ def node_of(record: Record) -> URIRef:
     return entity_iri(segment, record.key)
 
 
-def claim_iri(claim: ClaimSpec) -> URIRef:
+def claim_iri(claim: ClaimSpec) -> str:
     """``claim/{subject}-{field}-{hash}``: readable, and stable under reordering of the files."""
     content = repr(
         (
@@ -109,32 +173,30 @@ def claim_iri(claim: ClaimSpec) -> URIRef:
     return ID[f"claim/{claim.subject.replace('/', '-')}-{claim.field.replace('_', '-')}-{digest}"]
 
 
-def _term(f: Field, value: Any) -> Node:
-    """The RDF term for one checked value of field ``f``."""
+def _term(f: Field, value: Any) -> str:
+    """The N-Triples term for one checked value of field ``f``."""
     kind, _, target = f.type.partition(":")
     if kind in ("ref", "refs"):
-        if target:
-            return entity_iri(IRI_SEGMENT[target], str(value))
-        return ID[str(value)]
+        return nt.iri(entity_iri(IRI_SEGMENT[target], str(value)) if target else ID[str(value)])
     if kind in ("source", "sources"):
-        return entity_iri("source", str(value))
+        return nt.iri(entity_iri("source", str(value)))
     if kind in ("url", "urls"):
-        return URIRef(str(value))
+        return nt.iri(str(value))
     if kind == "date":
-        return Literal(dt.date.fromisoformat(str(value)), datatype=XSD.date)
+        return nt.literal(dt.date.fromisoformat(str(value)).isoformat(), datatype=XSD.date)
     if kind == "year":
-        return Literal(str(value), datatype=XSD.gYear)
+        return nt.literal(str(value), datatype=XSD.gYear)
     if kind == "int":
-        return Literal(int(value), datatype=XSD.integer)
+        return nt.literal(str(int(value)), datatype=XSD.integer)
     if kind == "text":
-        return Literal(str(value), lang="en")
+        return nt.literal(str(value), lang="en")
     if kind == "names":
         assert isinstance(value, Name)
-        return Literal(value.text, lang=value.lang)
+        return nt.literal(value.text, lang=value.lang)
     if kind == "enum":
         mapped = f.values[str(value)]
-        return mapped if isinstance(mapped, URIRef) else Literal(mapped)
-    return Literal(str(value))
+        return nt.iri(mapped) if mapped.startswith(("http://", "https://")) else nt.literal(mapped)
+    return nt.literal(str(value))
 
 
 def _values(value: Any) -> list[Any]:
@@ -165,22 +227,26 @@ def source_label(values: dict[str, Any]) -> str:
     return f"{values.get('publisher', values['url'])}, {values.get('date', 'undated')}"
 
 
-def _record_triples(record: Record, subject: URIRef, labels: dict[str, str]) -> Iterator[Triple]:
+def _record_triples(record: Record, labels: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """The (predicate, object) pairs of a record's node, as N-Triples terms."""
     kind = KINDS[record.kind]
+    type_ = nt.iri(RDF.type)
     for cls in kind.classes:
-        yield subject, RDF.type, cls
+        yield type_, nt.iri(cls)
     for f in kind.fields:
         if f.claim or f.name not in record.values:
             continue
         predicate = kind.cite if f.name == "source" else f.predicate
         if predicate is None:
             continue
+        p = nt.iri(predicate)
         for value in _values(record.values[f.name]):
-            yield subject, predicate, _term(f, value)
+            yield p, _term(f, value)
     label = _derived_label(record, labels)
     if label:
         # A source's label is its title, in the page's own language: no tag.
-        yield subject, RDFS.label, Literal(label, lang=None if record.kind == "sources" else "en")
+        lang = None if record.kind == "sources" else "en"
+        yield nt.iri(RDFS.label), nt.literal(label, lang=lang)
 
 
 def _derived_label(record: Record, labels: dict[str, str]) -> str | None:
@@ -199,26 +265,28 @@ def _derived_label(record: Record, labels: dict[str, str]) -> str | None:
         return f"{person}: {', '.join(p for p in parts if p)}{when}"
     role = labels["role/" + v["role"]].lower()
     return f"{person}: {role}, {labels[v['event']]}"
-    return None
 
 
 def _labels_from_wikidata(record: Record) -> Iterator[Triple]:
     """Names Wikidata gives a linked entity, as language-tagged alternative labels citing it."""
-    entity = ID[record.values["entity"]]
+    entity = nt.iri(ID[record.values["entity"]])
     for name in record.values["names"]:
-        yield entity, SKOS.altLabel, Literal(name.text, lang=name.lang)
-    yield entity, DCTERMS.source, entity_iri("source", str(record.values["source"]))
+        yield entity, nt.iri(SKOS.altLabel), nt.literal(name.text, lang=name.lang)
+    source = nt.iri(entity_iri("source", str(record.values["source"])))
+    yield entity, nt.iri(DCTERMS.source), source
 
 
 def _link(record: Record) -> tuple[list[Triple], ClaimSpec]:
     """A Wikidata link: the plain link and id triples, and the claim citing its evidence."""
     v = record.values
-    entity = ID[v["entity"]]
+    entity = nt.iri(ID[v["entity"]])
     predicate = LINK_PREDICATE.get(
         KIND_OF_SEGMENT[v["entity"].split("/")[0]], DEFAULT_LINK_PREDICATE
     )
-    item = WD[v["qid"]]
-    triples: list[Triple] = [(entity, predicate, item), (entity, DKG.wikidataId, Literal(v["qid"]))]
+    triples: list[Triple] = [
+        (entity, nt.iri(predicate), nt.iri(WD[v["qid"]])),
+        (entity, nt.iri(DKG.wikidataId), nt.literal(v["qid"])),
+    ]
     qualifiers = {"quote": v["quote"]} if "quote" in v else {}
     claim = ClaimSpec(v["entity"], "wikidata", v["qid"], v["source"], qualifiers, record.origin)
     return triples, claim
@@ -229,7 +297,7 @@ def _link(record: Record) -> tuple[list[Triple], ClaimSpec]:
 # ---------------------------------------------------------------------------------------------
 
 
-def claim_predicate(claim: ClaimSpec) -> URIRef:
+def claim_predicate(claim: ClaimSpec) -> str:
     """The predicate a claim is about: the field's predicate, or the link predicate."""
     kind = KIND_OF_SEGMENT[claim.subject.split("/")[0]]
     if claim.field == "wikidata":
@@ -239,35 +307,47 @@ def claim_predicate(claim: ClaimSpec) -> URIRef:
     return predicate
 
 
-def _claim_object(claim: ClaimSpec) -> Node:
+def _claim_object(claim: ClaimSpec) -> tuple[str, str]:
+    """The claimed value as an N-Triples term, and its language ("" for IRIs and typed ones)."""
     if claim.field == "wikidata":
-        return WD[str(claim.value)]
+        return nt.iri(WD[str(claim.value)]), ""
     kind = KIND_OF_SEGMENT[claim.subject.split("/")[0]]
-    term = _term(KINDS[kind].field(claim.field), claim.value)
-    if "lang" in claim.qualifiers:
-        return Literal(str(term), lang=str(claim.qualifiers["lang"]))
-    return term
+    f = KINDS[kind].field(claim.field)
+    if f.type == "text":
+        lang = str(claim.qualifiers.get("lang", "en")).lower()
+        return nt.literal(str(claim.value), lang=lang), lang
+    return _term(f, claim.value), ""
 
 
-def _claim_triples(claim: ClaimSpec, node: URIRef, labels: dict[str, str]) -> Iterator[Triple]:
-    yield node, RDF.type, DKG.Claim
-    yield node, RDF.subject, ID[claim.subject]
-    yield node, RDF.predicate, claim_predicate(claim)
-    yield node, RDF.object, _claim_object(claim)
-    yield node, PROV.wasDerivedFrom, entity_iri("source", claim.source)
-    yield node, DKG.rank, RANKS[str(claim.qualifiers.get("rank", "normal"))]
+def _claim(claim: ClaimSpec, node: str, labels: dict[str, str]) -> tuple[ClaimRow, list[Triple]]:
+    subject = ID[claim.subject]
+    predicate = claim_predicate(claim)
+    value, lang = _claim_object(claim)
+    source = entity_iri("source", claim.source)
+    rank = RANKS[str(claim.qualifiers.get("rank", "normal"))]
+    triples: list[Triple] = [
+        (node, nt.iri(RDF.type), nt.iri(DKG.Claim)),
+        (node, nt.iri(RDF.subject), nt.iri(subject)),
+        (node, nt.iri(RDF.predicate), nt.iri(predicate)),
+        (node, nt.iri(RDF.object), value),
+        (node, nt.iri(PROV.wasDerivedFrom), nt.iri(source)),
+        (node, nt.iri(DKG.rank), nt.iri(rank)),
+    ]
     for q in CLAIM_QUALIFIERS:
         if q.name in claim.qualifiers and q.predicate is not None and q.name != "rank":
-            yield node, q.predicate, _term(q, claim.qualifiers[q.name])
+            triples.append((node, nt.iri(q.predicate), _term(q, claim.qualifiers[q.name])))
     subject_label = labels.get(claim.subject, claim.subject)
     field_label = claim.field.replace("_", " ")
     source_label = labels.get(f"source/{claim.source}", claim.source)
-    yield (
-        node,
-        RDFS.label,
-        Literal(f"{subject_label}: {field_label} {claim.value} (per {source_label})", lang="en"),
-    )
+    label = f"{subject_label}: {field_label} {claim.value} (per {source_label})"
+    triples.append((node, nt.iri(RDFS.label), nt.literal(label, lang="en")))
+    qualifier = claim.qualifiers.get("qualifier")
+    qualifier_iri = str(_COUNT_QUALIFIERS[qualifier]) if qualifier else DKG.AsStated
+    row = ClaimRow(subject, predicate, value, lang, qualifier_iri, rank, source)
+    return row, triples
 
+
+_COUNT_QUALIFIERS = next(q for q in CLAIM_QUALIFIERS if q.name == "qualifier").values
 
 #: Properties that may hold several values at once: different values are not a disagreement.
 SET_VALUED = (
@@ -280,39 +360,28 @@ SET_VALUED = (
 )
 
 
-def conflicts(graph: Graph) -> list[tuple[Node, Node]]:
+def conflicts(built: Built) -> list[tuple[str, str]]:
     """The (subject, predicate) pairs on which claims disagree: two values, or one value with two
     count qualifiers ("over 600" against "nearly 600"), in the same language, whatever the rank.
     ``queries/conflicts.rq`` lists the same pairs with each value and its sources."""
-    stated: dict[tuple[Node, Node], dict[str, set[tuple[Node, Node]]]] = defaultdict(
+    stated: dict[tuple[str, str], dict[str, set[tuple[str, str]]]] = defaultdict(
         lambda: defaultdict(set)
     )
-    for claim in graph.subjects(RDF.type, DKG.Claim):
-        subject = graph.value(claim, RDF.subject)
-        predicate = graph.value(claim, RDF.predicate)
-        obj = graph.value(claim, RDF.object)
-        if subject is None or predicate is None or obj is None or predicate in SET_VALUED:
+    for row in built.claims:
+        if row.predicate in SET_VALUED:
             continue
-        qualifier = graph.value(claim, DKG.countQualifier) or DKG.AsStated
-        lang = obj.language if isinstance(obj, Literal) else None
-        stated[(subject, predicate)][lang or ""].add((obj, qualifier))
+        stated[(row.subject, row.predicate)][row.lang].add((row.value, row.qualifier))
     return sorted(
         pair for pair, by_lang in stated.items() if any(len(v) > 1 for v in by_lang.values())
     )
 
 
-def derive_plain_triples(graph: Graph) -> Iterable[Triple]:
-    """The plain triples the claims of ``graph`` imply (preferred wins, else all normal)."""
-    groups: dict[tuple[Node, Node], dict[Node, set[Node]]] = defaultdict(lambda: defaultdict(set))
-    for claim in graph.subjects(RDF.type, DKG.Claim):
-        subject = graph.value(claim, RDF.subject)
-        predicate = graph.value(claim, RDF.predicate)
-        obj = graph.value(claim, RDF.object)
-        rank = graph.value(claim, DKG.rank) or DKG.NormalRank
-        if subject is None or predicate is None or obj is None:
-            continue
-        groups[(subject, predicate)][rank].add(obj)
+def derive_plain_triples(rows: list[ClaimRow]) -> Iterator[Triple]:
+    """The plain triples the claims imply (preferred wins, else all normal)."""
+    groups: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        groups[(row.subject, row.predicate)][row.rank].add(row.value)
     for (subject, predicate), by_rank in groups.items():
         shown = by_rank.get(DKG.PreferredRank) or by_rank.get(DKG.NormalRank) or set()
-        for obj in shown:
-            yield subject, predicate, obj
+        for value in shown:
+            yield nt.iri(subject), nt.iri(predicate), value

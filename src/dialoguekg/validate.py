@@ -1,9 +1,12 @@
 """Validate the graph against the SHACL shapes and say what is wrong in plain words.
 
-pySHACL runs on the rdflib graph (linear at scale, STYLE.md) with the ontology mixed in, so
-``sh:class`` sees ``rdfs:subClassOf`` without inference. Violations make the graph not conform;
-warnings (no Wikidata link, sources disagree) are reported and do not. Each finding names the
-entity by its label, the property by its label, and the data file and line it came from.
+Two engines give the same findings (a test holds them to it on every shape case and on the real
+graph): ``fast``, the shapes compiled to whole-graph SPARQL on pyoxigraph (``shacl``), linear
+at a million triples; and ``pyshacl``, the reference implementation, on an rdflib copy of the
+graph with the ontology mixed in, so ``sh:class`` sees ``rdfs:subClassOf`` without inference.
+Violations make the graph not conform; warnings (no Wikidata link, sources disagree) are
+reported and do not. Each finding names the entity by its label, the property by its label,
+and the data file and line it came from.
 SHACL: https://www.w3.org/TR/shacl/
 """
 
@@ -13,14 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SH
-from rdflib.term import Node
+import pyoxigraph as ox
 
 from .errors import ProjectError
-from .vocab import bind_prefixes
+from .shacl import RawResult, Shapes, Term
+from .vocab import ONTOLOGY_IRI, PREFIXES, RDFS
+
+if TYPE_CHECKING:
+    import rdflib
+
+ENGINES = ("fast", "pyshacl")
 
 
 @dataclass(frozen=True, order=True)
@@ -72,46 +79,121 @@ class Report:
         return "\n".join([*lines, summary])
 
 
-def load_graph(path: Path) -> Graph:
-    """Parse a Turtle file of the project (ontology, shapes), raising ProjectError if unusable."""
+def validate(
+    data: ox.Store,
+    shapes_file: Path,
+    origins: Mapping[str, str] | None = None,
+    *,
+    engine: str = "fast",
+) -> Report:
+    """Validate the graph in ``data``'s default graph (the ontology in its named graph) and
+    return the readable report; never raises for non-conformance."""
+    if engine == "fast":
+        raw = compiled_shapes(shapes_file).validate(data)
+    elif engine == "pyshacl":
+        raw = _pyshacl(data, shapes_file)
+    else:
+        raise ProjectError(f"unknown validation engine {engine!r}; choose one of {ENGINES}")
+    names = _Names(data)
+    findings = [_finding(r, names, origins or {}) for r in raw]
+    return Report(tuple(sorted(findings, key=lambda f: (f.severity != "Violation", f))))
+
+
+def compiled_shapes(shapes_file: Path) -> Shapes:
+    """The shapes file compiled for the fast engine (cached per file content)."""
+    if not shapes_file.is_file():
+        raise ProjectError(f"{shapes_file}: file not found")
+    return _compile(shapes_file.read_bytes(), str(shapes_file))
+
+
+@lru_cache(maxsize=4)
+def _compile(text: bytes, name: str) -> Shapes:
+    return Shapes(text, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# The reference: pySHACL
+# ---------------------------------------------------------------------------------------------
+
+
+def load_graph(path: Path) -> rdflib.Graph:
+    """Parse a Turtle file of the project with rdflib, raising ProjectError if unusable."""
+    from rdflib import Graph
+
     if not path.is_file():
         raise ProjectError(f"{path}: file not found")
     try:
-        return bind_prefixes(Graph()).parse(path, format="turtle")
+        return Graph().parse(path, format="turtle")
     except Exception as exc:  # rdflib raises many parser exception types
         raise ProjectError(f"{path}: not valid Turtle: {exc}") from exc
 
 
-def validate(
-    graph: Graph, shapes: Graph, ontology: Graph, origins: Mapping[URIRef, str] | None = None
-) -> Report:
-    """Validate ``graph`` and return the readable report (never raises for non-conformance)."""
+def _pyshacl(data: ox.Store, shapes_file: Path) -> list[RawResult]:
     import pyshacl
     from pyshacl.errors import ReportableRuntimeError
+    from rdflib import Graph
+    from rdflib.namespace import RDF as RDFLIB_RDF
+    from rdflib.namespace import SH as RDFLIB_SH
 
-    data = _PreparedQueryGraph()
-    for triple in graph:
-        data.add(triple)
+    graph = _prepared_query_graph()()
+    graph.parse(data=data.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
+    ontology = Graph().parse(
+        data=data.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(ONTOLOGY_IRI)),
+        format="nt",
+    )
     try:
         _, results, _ = pyshacl.validate(
-            data,
-            shacl_graph=shapes,
+            graph,
+            shacl_graph=load_graph(shapes_file),
             ont_graph=ontology,
             inference="none",
             allow_warnings=True,
             meta_shacl=True,
-            inplace=True,  # mixes the ontology into our private copy, not the caller's graph
+            inplace=True,  # mixes the ontology into our private copy
         )
     except ReportableRuntimeError as exc:
         raise ProjectError(f"the SHACL shapes are not valid: {exc.message}") from exc
     if not isinstance(results, Graph):  # pySHACL returns a ValidationFailure for bad shapes
         raise ProjectError(f"the SHACL shapes are not valid: {results}")
-    names = _Names(graph, ontology)
-    findings = [
-        _finding(results, result, names, origins or {})
-        for result in results.subjects(RDF.type, SH.ValidationResult)
-    ]
-    return Report(tuple(sorted(findings, key=lambda f: (f.severity != "Violation", f))))
+    out = []
+    for result in results.subjects(RDFLIB_RDF.type, RDFLIB_SH.ValidationResult):
+
+        def get(predicate: Any, result: Any = result) -> Any:
+            return results.value(result, predicate)
+
+        focus = _ox(get(RDFLIB_SH.focusNode))
+        assert focus is not None
+        path = get(RDFLIB_SH.resultPath)
+        message = get(RDFLIB_SH.resultMessage)
+        out.append(
+            RawResult(
+                severity=str(get(RDFLIB_SH.resultSeverity)).rsplit("#", 1)[-1],
+                focus=focus,
+                path=_ox(path) if path is not None else None,
+                value=_ox(get(RDFLIB_SH.value)),
+                component=str(get(RDFLIB_SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                message=str(message) if message is not None else "does not satisfy its shape",
+            )
+        )
+    return out
+
+
+def _ox(term: Any) -> Term | None:
+    """An rdflib term as the pyoxigraph term the fast engine would report."""
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
 
 
 @lru_cache(maxsize=256)
@@ -121,71 +203,83 @@ def _prepared(text: str) -> Any:
     return prepareQuery(text)
 
 
-class _PreparedQueryGraph(Graph):
-    """A graph that parses each distinct SPARQL text once.
+def _prepared_query_graph() -> type[rdflib.Graph]:
+    from rdflib import Graph
 
-    pySHACL runs a SPARQL-based constraint once per focus node, passing the same text each
-    time, and rdflib parses a query string on every call (~40 ms, several times the
-    evaluation): with the parsed query reused, validation runs about three times faster
-    (bench/bench.py).
-    """
+    class PreparedQueryGraph(Graph):
+        """A graph that parses each distinct SPARQL text once: pySHACL runs a SPARQL-based
+        constraint once per focus node with the same text, and rdflib parses a query string
+        on every call (~40 ms, several times the evaluation)."""
 
-    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(query_object, str) and not kwargs.get("initNs"):
-            query_object = _prepared(query_object)
-        return super().query(query_object, *args, **kwargs)
+        def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(query_object, str) and not kwargs.get("initNs"):
+                query_object = _prepared(query_object)
+            return super().query(query_object, *args, **kwargs)
+
+    return PreparedQueryGraph
+
+
+# ---------------------------------------------------------------------------------------------
+# Naming findings (one implementation for both engines)
+# ---------------------------------------------------------------------------------------------
 
 
 class _Names:
-    """Readable names: a node's label, or a CURIE; a property's ontology label."""
+    """Readable names: a node's label (data or ontology), or a CURIE."""
 
-    def __init__(self, data: Graph, ontology: Graph) -> None:
-        self.data, self.ontology = data, ontology
+    def __init__(self, data: ox.Store) -> None:
+        self.data = data
 
-    def node(self, node: Node) -> str:
-        label = self.data.value(node, RDFS.label) or self.ontology.value(node, RDFS.label)
-        if label is not None:
-            return str(label)
-        return self.curie(node)
+    def node(self, node: Term) -> str:
+        if isinstance(node, ox.Literal):
+            return self.curie(node)
+        labels = sorted(
+            q.object.value
+            for q in self.data.quads_for_pattern(node, ox.NamedNode(RDFS.label), None, None)
+        )
+        return labels[0] if labels else self.curie(node)
 
-    def curie(self, node: Node) -> str:
-        if isinstance(node, URIRef):
-            try:
-                return self.data.namespace_manager.curie(node, generate=False)
-            except (KeyError, ValueError):
-                return f"<{node}>"
-        if isinstance(node, Literal):
-            return (
-                repr(str(node))
-                if node.datatype is None
-                else f"{node} ({self.curie(node.datatype)})"
-            )
+    @staticmethod
+    def curie(node: Term) -> str:
+        if isinstance(node, ox.NamedNode):
+            return _curie(node.value)
+        if isinstance(node, ox.Literal):
+            if node.language or node.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+                return repr(node.value)
+            return f"{node.value} ({_curie(node.datatype.value)})"
         return str(node)
 
 
-def _finding(results: Graph, result: Node, names: _Names, origins: Mapping[URIRef, str]) -> Finding:
-    focus = results.value(result, SH.focusNode)
-    path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
-    severity = results.value(result, SH.resultSeverity)
-    component = results.value(result, SH.sourceConstraintComponent)
-    message = results.value(result, SH.resultMessage)
-    kind = "Violation"
-    if severity == SH.Warning:
-        kind = "Warning"
-    elif severity == SH.Info:
-        kind = "Info"
-    text = str(message) if message is not None else "does not satisfy its shape"
-    if value is not None and component is not None and "{" not in text and str(value) not in text:
+def _curie(iri: str) -> str:
+    """``dkg:Meeting`` for a term of a known vocabulary; ``<iri>`` for anything else."""
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    namespace, local = iri[:cut], iri[cut:]
+    for prefix, ns in PREFIXES.items():
+        if ns == namespace and local and (local[0].isalpha() or local[0] == "_"):
+            return f"{prefix}:{local}"
+    return f"<{iri}>"
+
+
+def _finding(result: RawResult, names: _Names, origins: Mapping[str, str]) -> Finding:
+    text = result.message
+    value = result.value
+    if value is not None and "{" not in text and _plain(value) not in text:
         text += f" (value: {names.curie(value)})"
+    path = result.path
     return Finding(
-        severity=kind,
-        focus=str(focus),
-        label=names.node(focus) if focus is not None else "?",
-        path=names.node(path) if isinstance(path, URIRef) else "",
-        path_iri=str(path) if isinstance(path, URIRef) else "",
+        severity=result.severity,
+        focus=_plain(result.focus),
+        label=names.node(result.focus),
+        path=names.node(path) if isinstance(path, ox.NamedNode) else "",
+        path_iri=path.value if isinstance(path, ox.NamedNode) else "",
         message=text,
         value=names.curie(value) if value is not None else "",
-        component=str(component).rsplit("#", 1)[-1] if component is not None else "",
-        origin=origins.get(focus, "") if isinstance(focus, URIRef) else "",
+        component=result.component,
+        origin=origins.get(result.focus.value, "")
+        if isinstance(result.focus, ox.NamedNode)
+        else "",
     )
+
+
+def _plain(term: Term) -> str:
+    return str(term.value)

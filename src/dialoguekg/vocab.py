@@ -1,23 +1,54 @@
-"""Namespaces and IRI minting shared by every stage (one place for the IRIs the graph publishes)."""
+"""Namespaces and IRI minting shared by every stage (one place for the IRIs the graph publishes).
+
+IRIs are plain strings here, not rdflib terms: the build, the validator's fast path, the
+dumps and ``query`` work on N-Triples text and pyoxigraph, and importing rdflib costs ~130 ms
+(STYLE.md). Only the code that really needs rdflib (the pySHACL reference path, tests) imports it.
+"""
 
 from __future__ import annotations
 
-from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """An IRI prefix: ``DKG.Meeting`` and ``ID["meeting/2017"]`` are the full IRIs, as str."""
+
+    base: str
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self.base + name
+
+    def __getitem__(self, name: str) -> str:
+        return self.base + name
+
+    def __str__(self) -> str:
+        return self.base
+
 
 DKG = Namespace("https://w3id.org/dialoguekg/def#")
 ID = Namespace("https://w3id.org/dialoguekg/id/")
 SCHEMA = Namespace("http://schema.org/")  # http, not rdflib's default https (DESIGN.md)
 ORG = Namespace("http://www.w3.org/ns/org#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+WD = Namespace("http://www.wikidata.org/entity/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-WD = Namespace("http://www.wikidata.org/entity/")
 
-ONTOLOGY_IRI = URIRef("https://w3id.org/dialoguekg/def")
-SHAPES_IRI = URIRef("https://w3id.org/dialoguekg/shapes")
-DATASET_IRI = URIRef("https://w3id.org/dialoguekg/id/dataset")
+ONTOLOGY_IRI = "https://w3id.org/dialoguekg/def"
+SHAPES_IRI = "https://w3id.org/dialoguekg/shapes"
+DATASET_IRI = "https://w3id.org/dialoguekg/id/dataset"
 
 PREFIXES: dict[str, str] = {
     prefix: str(namespace)
@@ -42,16 +73,9 @@ PREFIXES: dict[str, str] = {
 }
 
 
-def entity_iri(kind: str, key: str) -> URIRef:
+def entity_iri(kind: str, key: str) -> str:
     """The published IRI of an entity: ``id/{kind}/{key}`` (slash IRIs, readable keys)."""
     return ID[f"{kind}/{key}"]
-
-
-def bind_prefixes(graph: Graph) -> Graph:
-    """Bind the project's prefixes, replacing rdflib's defaults (notably https schema.org)."""
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    return graph
 
 
 def sparql_prefixes() -> str:
