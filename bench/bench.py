@@ -1,30 +1,56 @@
-"""Benchmarks: build stages, and the shipped queries on pyoxigraph against rdflib, at scale.
+"""Benchmarks: the build and the shipped queries, in process and as the CLI a user runs, at scale.
 
-Run: ``.venv/bin/python bench/bench.py [--repeat 5] [--scales 1,10,100]``. Prints tables of
-medians (the machines are shared and noisy: read ratios, not absolute times). Scaled graphs are
-the real graph copied k times under renamed IRIs, so every query does k times the work.
+Run (prints tables of medians; the machines are shared and noisy: read ratios, not absolute
+times):
+
+- ``.venv/bin/python bench/bench.py [--repeat 5] [--scales 1,10,100]``: the build's stages in
+  process, and the shipped queries on pyoxigraph against rdflib, on the real graph copied k
+  times under renamed IRIs (so every query does k times the work).
+- ``.venv/bin/python bench/bench.py --scale-table [--ks 1,10,30,100] [--repeat 1] [--work DIR]``:
+  ``dialoguekg build`` run as a subprocess on data folders k times the real one
+  (``bench/scale.py``), each stage timed from the build's progress lines (wall, CPU, peak RSS),
+  the growth of each stage with k, and the time pyoxigraph takes to load the N-Triples the build
+  wrote, as the floor a build of that graph could approach.
+- ``.venv/bin/python bench/bench.py --cli-median [--repeat 5]``: ``dialoguekg validate``,
+  ``build``, ``query --list`` and ``--help`` on the real data, and whether each imports rdflib,
+  pySHACL or pyoxigraph.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
+import re
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import pairwise
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib.plugins.sparql.sparql import NotBoundError
+import scale  # bench/scale.py, beside this file
 
-from dialoguekg import export, graph, sources, validate
-from dialoguekg.project import Project
-from dialoguekg.query import shipped_queries
-from dialoguekg.vocab import ID
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from dialoguekg.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Seconds: an rdflib run longer than this is timed once, and not run on the larger scales.
 RDFLIB_BUDGET = 10.0
+#: The ``dialoguekg`` script of the Python running this (the venv's), else the one on PATH.
+DIALOGUEKG = shutil.which("dialoguekg", path=str(Path(sys.executable).parent)) or "dialoguekg"
 
 
 def median_seconds(function: Callable[[], object], repeat: int) -> float:
@@ -43,24 +69,39 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
     print("-+-".join("-" * w for w in widths))
     for row in rows:
         print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    sys.stdout.flush()
+
+
+def note(message: str) -> None:
+    """Progress on stderr, so a long run shows where it is without mixing into the tables."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# In process: the library's stages, and the shipped queries on pyoxigraph against rdflib.
+# The library is imported here, not at the top, so that the CLI benchmarks below, which only
+# run the command, still run while the library's API is being changed.
+# ---------------------------------------------------------------------------------------------
 
 
 def stages(project: Project, repeat: int) -> None:
+    from dialoguekg import export, graph, sources, validate
+
     data = sources.load(project.data_dir)
     built = graph.build(data)
     shapes, ontology = project.shapes(), project.ontology()
     context = export.load_context(project.context_file)
-    rows = [
-        ["read data/", median_seconds(lambda: sources.load(project.data_dir), repeat)],
-        ["build graph", median_seconds(lambda: graph.build(data), repeat)],
-        [
+    rows: list[tuple[str, float]] = [
+        ("read data/", median_seconds(lambda: sources.load(project.data_dir), repeat)),
+        ("build graph", median_seconds(lambda: graph.build(data), repeat)),
+        (
             "validate (SHACL)",
             median_seconds(lambda: validate.validate(built.graph, shapes, ontology), repeat),
-        ],
-        [
+        ),
+        (
             "render dumps",
             median_seconds(lambda: export.all_files(built.graph, ontology, context), repeat),
-        ],
+        ),
     ]
     table(
         f"build stages, {len(built.graph)} triples, median of {repeat}",
@@ -71,6 +112,10 @@ def stages(project: Project, repeat: int) -> None:
 
 def scaled(base: Graph, k: int) -> bytes:
     """N-Triples of ``k`` copies of ``base``, each copy's own IRIs suffixed with ``~i``."""
+    from rdflib import Graph, URIRef
+
+    from dialoguekg.vocab import ID
+
     out = bytearray()
     prefix = str(ID)
     for i in range(k):
@@ -87,24 +132,40 @@ def scaled(base: Graph, k: int) -> bytes:
     return bytes(out)
 
 
+def load_nt(nt: bytes) -> None:
+    ox.Store().load(nt, format=ox.RdfFormat.N_TRIPLES)
+
+
+def parse_nt(nt: bytes) -> Graph:
+    from rdflib import Graph
+
+    return Graph().parse(data=nt, format="nt")
+
+
+def run_query(engine: ox.Store | Graph, text: str) -> object:
+    """The whole answer, read: query engines may stream, and the time is all of it."""
+    answer = engine.query(text)
+    return answer if isinstance(answer, ox.QueryBoolean) else list(answer)
+
+
 def queries(project: Project, repeat: int, scales: list[int], rdflib_limit: int) -> None:
+    from rdflib import Graph
+    from rdflib.plugins.sparql.sparql import NotBoundError
+
+    from dialoguekg import graph, sources
+    from dialoguekg.query import shipped_queries
+
     base = graph.build(sources.load(project.data_dir)).graph
     named = [q for q in shipped_queries(project.queries_dir) if not q.federated]  # no network
     too_slow: set[str] = set()  # queries rdflib took over RDFLIB_BUDGET on a smaller scale
     for k in scales:
         nt = scaled(base, k)
         store = ox.Store()
-        load_ox = median_seconds(
-            lambda nt=nt: ox.Store().load(nt, format=ox.RdfFormat.N_TRIPLES), 1
-        )
+        load_ox = median_seconds(partial(load_nt, nt), 1)
         store.load(nt, format=ox.RdfFormat.N_TRIPLES)
         with_rdflib = len(store) <= rdflib_limit
         rdf = Graph().parse(data=nt, format="nt") if with_rdflib else None
-        load_rdf = (
-            median_seconds(lambda nt=nt: Graph().parse(data=nt, format="nt"), 1)
-            if with_rdflib
-            else 0.0
-        )
+        load_rdf = median_seconds(partial(parse_nt, nt), 1) if with_rdflib else 0.0
         rows = [
             [
                 "(load N-Triples)",
@@ -114,16 +175,16 @@ def queries(project: Project, repeat: int, scales: list[int], rdflib_limit: int)
             ]
         ]
         for q in named:
-            t_ox = median_seconds(lambda q=q, store=store: list(store.query(q.text)), repeat)
+            t_ox = median_seconds(partial(run_query, store, q.text), repeat)
             if rdf is not None and q.name in too_slow:
                 rows.append([q.name, f"{t_ox * 1000:.1f}", "skipped", "-"])
             elif rdf is not None:
                 try:
-                    first = median_seconds(lambda q=q, rdf=rdf: list(rdf.query(q.text)), 1)
+                    first = median_seconds(partial(run_query, rdf, q.text), 1)
                     t_rdf = (
                         first
                         if first > RDFLIB_BUDGET  # one run says enough; repeats would take minutes
-                        else median_seconds(lambda q=q, rdf=rdf: list(rdf.query(q.text)), repeat)
+                        else median_seconds(partial(run_query, rdf, q.text), repeat)
                     )
                 except NotBoundError:  # rdflib cannot GROUP_CONCAT an unbound value
                     rows.append([q.name, f"{t_ox * 1000:.1f}", "fails", "-"])
@@ -143,17 +204,374 @@ def queries(project: Project, repeat: int, scales: list[int], rdflib_limit: int)
         )
 
 
+def in_process(repeat: int, scales: list[int], rdflib_limit: int) -> None:
+    from dialoguekg.project import Project
+
+    project = Project(ROOT)
+    stages(project, repeat)
+    queries(project, repeat, scales, rdflib_limit)
+
+
+# ---------------------------------------------------------------------------------------------
+# The CLI's build as a subprocess, its stages timed from its progress lines
+# ---------------------------------------------------------------------------------------------
+
+#: Each stage, and the start of the progress line that opens it (on stderr, flushed as printed).
+#: "start" is the interpreter starting and importing; "exit" begins with the summary line (on
+#: stdout) and lasts until the process has ended: freeing its memory, closing its files.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("start", ""),
+    ("read", "reading "),
+    ("build", "building the graph"),
+    ("validate", "validating "),
+    ("write", "writing "),
+    ("exit", "built "),
+)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+STAGE_NAMES = [name for name, _ in STAGES]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The child at one moment: seconds since it was started, CPU seconds it has used, and its
+    peak resident memory so far in MB (NaN where /proc could not tell: it had exited)."""
+
+    wall: float
+    cpu: float
+    rss: float
+
+
+@dataclass
+class BuildRun:
+    """One ``dialoguekg build``: a sample at the start of each stage, and at the end ("end")."""
+
+    marks: dict[str, Sample] = field(default_factory=dict)
+    summary: str = ""
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=15))
+    wall: float = math.nan
+    cpu: float = math.nan
+    rss: float = math.nan
+    returncode: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and all(n in self.marks for n in STAGE_NAMES)
+
+    def failed_in(self) -> str:
+        """The stage the build was in when it stopped."""
+        reached = [n for n in STAGE_NAMES if n in self.marks]
+        return reached[-1] if reached else "start"
+
+    def stage(self, name: str) -> Sample:
+        """Wall and CPU seconds spent in stage ``name``, and the peak RSS at its end."""
+        names = [*STAGE_NAMES, "end"]
+        begin, end = self.marks[name], self.marks[names[names.index(name) + 1]]
+        return Sample(end.wall - begin.wall, end.cpu - begin.cpu, end.rss)
+
+    @property
+    def triples(self) -> int | None:
+        found = re.search(r"; (\d+) triples", self.summary)
+        return int(found.group(1)) if found else None
+
+
+def probe(pid: int, wall: float) -> Sample:
+    """Read the child's CPU time (utime + stime of /proc/PID/stat) and peak RSS (VmHWM)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces and parens
+        cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of stat
+        status = Path(f"/proc/{pid}/status").read_text()
+        hwm = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        return Sample(wall, cpu, int(hwm.split()[1]) / 1024)
+    except (OSError, ValueError, StopIteration):  # exited: a zombie has no memory to report
+        return Sample(wall, math.nan, math.nan)
+
+
+def follow(stream: IO[str], pid: int, start: float, run: BuildRun, stdout: bool) -> None:
+    """Read the child's lines as they come, sampling it at each line that opens a stage."""
+    opening = STAGES[-1:] if stdout else STAGES[1:-1]
+    for line in stream:
+        arrived = time.perf_counter() - start
+        if stdout:
+            run.summary = line.strip()
+        else:
+            run.tail.append(line.rstrip("\n"))
+        for name, prefix in opening:
+            if name not in run.marks and line.startswith(prefix):
+                run.marks[name] = probe(pid, arrived)
+
+
+def run_build(data: Path, out: Path) -> BuildRun:
+    """Run ``dialoguekg build --data DATA --out OUT``; time its stages and its whole run."""
+    run = BuildRun()
+    command = [DIALOGUEKG, "build", "--data", str(data), "--out", str(out)]
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}  # the summary line too arrives when printed
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        command, cwd=ROOT, env=env, text=True, encoding="utf-8",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    run.marks["start"] = Sample(0.0, 0.0, 0.0)
+    assert child.stdout is not None and child.stderr is not None
+    readers = [
+        threading.Thread(target=follow, args=(child.stdout, child.pid, start, run, True)),
+        threading.Thread(target=follow, args=(child.stderr, child.pid, start, run, False)),
+    ]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(child.pid, 0)  # reaped here, for its own rusage
+    run.wall = time.perf_counter() - start
+    run.returncode = child.returncode = os.waitstatus_to_exitcode(status)
+    run.cpu, run.rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    for reader in readers:
+        reader.join()
+    child.stdout.close()
+    child.stderr.close()
+    run.marks["end"] = Sample(run.wall, run.cpu, run.rss)
+    done = run.marks.get("exit")
+    if done and math.isnan(done.cpu):  # it exited before we read /proc: its rusage says
+        run.marks["exit"] = Sample(done.wall, run.cpu, run.rss)
+    return run
+
+
+def load_seconds(nt: Path, repeat: int) -> float:
+    """Median seconds pyoxigraph takes to load an N-Triples file into a fresh store."""
+
+    def load() -> None:
+        ox.Store().load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)
+
+    return median_seconds(load, repeat)
+
+
+@dataclass
+class ScaleRow:
+    """The builds of one k: their medians, or why they failed."""
+
+    k: int
+    runs: list[BuildRun]
+    load: float = math.nan
+    failure: str = ""
+
+    def stage(self, name: str) -> Sample:
+        """Median wall, CPU and peak RSS of one stage over the runs."""
+        samples = [run.stage(name) for run in self.runs]
+        return Sample(
+            statistics.median(s.wall for s in samples),
+            statistics.median(s.cpu for s in samples),
+            statistics.median(s.rss for s in samples),
+        )
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(run.wall for run in self.runs)
+
+    @property
+    def rss(self) -> float:
+        return statistics.median(run.rss for run in self.runs)
+
+    @property
+    def triples(self) -> int:
+        return self.runs[0].triples or 0
+
+
+def measure(k: int, source: Path, work: Path, repeat: int) -> ScaleRow:
+    """Write the data k times over, build it ``repeat`` times, time pyoxigraph loading it."""
+    folder = work / f"k{k}"
+    if folder.exists():  # kept by an earlier --work run: this bench's own folder
+        shutil.rmtree(folder)
+    started = time.perf_counter()
+    records = scale.scale(source, folder / "data", k)
+    note(f"k={k}: wrote {records} records in {time.perf_counter() - started:.1f} s")
+    row = ScaleRow(k, [])
+    for attempt in range(repeat):
+        note(f"k={k}: build {attempt + 1} of {repeat}")
+        run = run_build(folder / "data", folder / "dist")
+        if not run.ok:
+            row.failure = f"failed in {run.failed_in()} (exit {run.returncode})"
+            print(f"\nk={k}: the build {row.failure}; its stderr ended:", *run.tail, sep="\n  ")
+            return row
+        row.runs.append(run)
+    row.load = load_seconds(folder / "dist" / "dialoguekg.nt", repeat)
+    return row
+
+
+def slope(x1: float, y1: float, x2: float, y2: float) -> str:
+    """Log-log slope: 1 is linear growth, 2 quadratic, 0 flat."""
+    if min(x1, y1, x2, y2) <= 0 or x1 == x2 or any(map(math.isnan, (y1, y2))):
+        return "-"
+    return f"{math.log(y2 / y1) / math.log(x2 / x1):.2f}"
+
+
+def print_scale_rows(rows: list[ScaleRow], repeat: int) -> None:
+    """The stages by k, their memory, their growth, and the build against pyoxigraph's load."""
+    header = ["k", "triples", *(f"{n} s" for n in STAGE_NAMES), "total s", "peak MB"]
+    cells = []
+    for row in rows:
+        if row.failure:
+            cells.append([str(row.k), row.failure, *[""] * (len(header) - 2)])
+            continue
+        per_stage = [row.stage(name) for name in STAGE_NAMES]
+        cells.append(
+            [str(row.k), str(row.triples)]
+            + [f"{s.wall:.2f}/{s.cpu:.2f}" for s in per_stage]
+            + [f"{row.wall:.2f}", f"{row.rss:.0f}"]
+        )
+    table(
+        f"dialoguekg build by size, median of {repeat}: wall/CPU seconds per stage",
+        header,
+        cells,
+    )
+    good = [row for row in rows if not row.failure]
+    if not good:
+        return
+    table(
+        "peak RSS (MB) by the end of each stage",
+        ["k", *STAGE_NAMES, "whole run"],
+        [[str(r.k), *(f"{r.stage(n).rss:.0f}" for n in STAGE_NAMES), f"{r.rss:.0f}"] for r in good],
+    )
+    print_growth(good)
+    table(
+        "the reference: pyoxigraph loading the build's N-Triples into a fresh Store",
+        ["k", "triples", "build wall s", "pyoxigraph load s", "build / load"],
+        [
+            [str(r.k), str(r.triples), f"{r.wall:.2f}", f"{r.load:.3f}", f"{r.wall / r.load:.0f}x"]
+            for r in good
+        ],
+    )
+
+
+def print_growth(rows: list[ScaleRow]) -> None:
+    """Log-log slopes against k of each stage's time and of the whole run's time and memory,
+    between consecutive k and from the smallest to the largest: where the build stops scaling."""
+    if len(rows) < 2:
+        return
+    pairs = list(pairwise(rows))
+    if len(pairs) > 1:
+        pairs.append((rows[0], rows[-1]))
+    series: list[tuple[str, Callable[[ScaleRow], float]]] = [
+        ("triples", lambda r: float(r.triples)),
+        *((f"{n} wall", lambda r, n=n: r.stage(n).wall) for n in STAGE_NAMES),
+        *((f"{n} CPU", lambda r, n=n: r.stage(n).cpu) for n in STAGE_NAMES),
+        ("total wall", lambda r: r.wall),
+        ("peak RSS", lambda r: r.rss),
+    ]
+    table(
+        "growth: log-log slope against k (1 linear, 2 quadratic, 0 flat)",
+        ["measure", *(f"k {a.k}->{b.k}" for a, b in pairs)],
+        [
+            [label, *(slope(a.k, value(a), b.k, value(b)) for a, b in pairs)]
+            for label, value in series
+        ],
+    )
+
+
+def scale_table(ks: list[int], repeat: int, source: Path, work: Path | None) -> None:
+    """Build each k's data ``repeat`` times and print the tables; keep the folders in ``work``."""
+    note(f"timing {DIALOGUEKG} build at k = {', '.join(map(str, ks))}")
+    with tempfile.TemporaryDirectory(prefix="dialoguekg-scale-") as temporary:
+        folder = work or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = [measure(k, source, folder, repeat) for k in ks]
+    print_scale_rows(rows, repeat)
+
+
+# ---------------------------------------------------------------------------------------------
+# The CLI on the real data: wall time, and which heavy libraries each command imports
+# ---------------------------------------------------------------------------------------------
+
+#: Runs a command in process, then names the heavy modules it imported (exact, unlike timing
+#: imports) and exits with the command's code.
+IMPORT_PROBE = """
+import contextlib, io, json, sys
+from dialoguekg.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as stop:  # argparse, after --help
+        code = stop.code
+print(json.dumps([name in sys.modules for name in ("rdflib", "pyshacl", "pyoxigraph")]))
+sys.exit(code)
+"""
+
+
+def imports(arguments: Sequence[str]) -> list[bool]:
+    """Whether ``dialoguekg ARGUMENTS`` imports rdflib, pySHACL and pyoxigraph.
+
+    Raises CalledProcessError if the command fails.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE, *arguments],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [bool(flag) for flag in json.loads(done.stdout.splitlines()[-1])]
+
+
+def cli_wall(arguments: Sequence[str], repeat: int) -> float:
+    """Median wall seconds of ``dialoguekg ARGUMENTS``; raises CalledProcessError if it fails."""
+
+    def run() -> None:
+        command = [DIALOGUEKG, *arguments]
+        subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+
+    return median_seconds(run, repeat)
+
+
+def cli_row(name: str, arguments: Sequence[str], repeat: int) -> list[str]:
+    """One command's row: median wall time and imports, or how it failed (with its stderr)."""
+    note(f"timing dialoguekg {name}")
+    try:
+        flags = ["yes" if flag else "no" for flag in imports(arguments)]
+        wall = cli_wall(arguments, repeat)
+    except subprocess.CalledProcessError as exc:
+        tail = str(exc.stderr or "").splitlines()[-15:]
+        print(
+            f"\ndialoguekg {name} failed (exit {exc.returncode}); stderr ended:", *tail, sep="\n  "
+        )
+        return [name, f"failed (exit {exc.returncode})", "", "", ""]
+    return [name, f"{wall:.2f}", *flags]
+
+
+def cli_medians(repeat: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="dialoguekg-cli-") as out:
+        commands = {
+            "validate": ["validate"],
+            "build": ["build", "--out", str(Path(out) / "dist")],
+            "query --list": ["query", "--list"],
+            "--help": ["--help"],
+        }
+        rows = [cli_row(name, arguments, repeat) for name, arguments in commands.items()]
+    table(
+        f"dialoguekg on the real data, median of {repeat}",
+        ["command", "wall s", "imports rdflib", "pyshacl", "pyoxigraph"],
+        rows,
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--scales", default="1,10,100", help="comma-separated copy counts")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, help="runs per median [default 5; --scale-table 1]")
+    parser.add_argument("--scales", default="1,10,100", help="in process: copies of the graph")
     parser.add_argument(
         "--rdflib-limit", type=int, default=200_000, help="skip rdflib above this many triples"
     )
+    parser.add_argument("--scale-table", action="store_true", help="time the CLI build by size")
+    parser.add_argument("--ks", default="1,10,30,100", help="--scale-table: copies of the data")
+    parser.add_argument("--data", type=Path, default=ROOT / "data", help="data folder to scale")
+    parser.add_argument(
+        "--work", type=Path, help="keep the scaled folders here, as k<K>/ (replaced)"
+    )
+    parser.add_argument("--cli-median", action="store_true", help="time the CLI's commands")
     args = parser.parse_args()
-    project = Project(ROOT)
-    stages(project, args.repeat)
-    queries(project, args.repeat, [int(k) for k in args.scales.split(",")], args.rdflib_limit)
+    if args.scale_table:
+        ks = sorted({int(k) for k in args.ks.split(",")})
+        scale_table(ks, args.repeat or 1, args.data, args.work)
+    if args.cli_median:
+        cli_medians(args.repeat or 5)
+    if not (args.scale_table or args.cli_median):
+        scales = [int(k) for k in args.scales.split(",")]
+        in_process(args.repeat or 5, scales, args.rdflib_limit)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,10 @@ def compiled(project: Project) -> Compiled:
 def dist(tmp_path_factory: pytest.TempPathFactory, project: Project, compiled: Compiled) -> Path:
     out = tmp_path_factory.mktemp("build") / "dist"
     files = export.all_files(
-        compiled.built.graph, project.ontology(), export.load_context(project.context_file)
+        compiled.built,
+        project.ontology_file,
+        export.load_context(project.context_file),
+        compiled.store,
     )
     export.write(out, files)
     return out

@@ -16,9 +16,9 @@ from rdflib.namespace import OWL, RDF
 from dialoguekg import export
 from dialoguekg.errors import DialogueKGError
 from dialoguekg.project import Compiled, Project
-from dialoguekg.vocab import DCAT, ONTOLOGY_IRI, SPDX, VOID
 
 from .conftest import ROOT
+from .terms import DCAT, ONTOLOGY_IRI, SPDX, VOID
 
 EXPECTED_FILES = {
     "dialoguekg.ttl",
@@ -66,7 +66,7 @@ def test_jsonld_is_compacted_with_the_project_context(dist: Path) -> None:
 
     document = json.loads((dist / "dialoguekg.jsonld").read_text(encoding="utf-8"))
     assert document["@context"]["dkg"] == "https://w3id.org/dialoguekg/def#"
-    xi = next(n for n in document["@graph"] if n["@id"].endswith("/person/xi-jinping"))
+    xi = next(n for n in document["@graph"] if n["@id"] == "id:person/xi-jinping")
     assert xi["label"] == {"@language": "en", "@value": "Xi Jinping"}
     assert xi["sameAs"] == "wd:Q15031"
 

@@ -13,9 +13,9 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from dialoguekg.project import Compiled
 from dialoguekg.query import LocalStore
-from dialoguekg.vocab import DKG, ID, PREFIXES, SCHEMA
 
 from .conftest import ROOT
+from .terms import DKG, ID, PREFIXES, SCHEMA
 
 SHEET = (ROOT / "tests" / "reference" / "facts.md").read_text(encoding="utf-8")
 PREFIX_LINES = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items())

@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, XSD
 
 from dialoguekg import graph as graph_stage
 from dialoguekg import sources
 from dialoguekg.project import Compiled
-from dialoguekg.vocab import DKG, ID, SCHEMA
 
 from .conftest import CASES, records_in
+from .terms import DKG, ID, SCHEMA
 
 GOLDEN = sorted(p for p in CASES.iterdir() if (p / "expected.ttl").is_file())
 
@@ -92,10 +92,10 @@ def test_every_node_minted_from_a_record_knows_its_file_and_line(compiled: Compi
     origins = compiled.built.origins
     assert (
         "persons.yaml:5 (person 'guo-yezhou' (Guo Yezhou))"
-        in origins[URIRef(ID["person/guo-yezhou"])]
+        in origins[str(ID["person/guo-yezhou"])]
     )
     minted = {
-        s for s in compiled.built.graph.subjects(RDF.type, None) if str(s).startswith(str(ID))
+        str(s) for s in compiled.built.graph.subjects(RDF.type, None) if str(s).startswith(str(ID))
     }
     assert minted <= set(origins)
 

@@ -20,9 +20,9 @@ from dialoguekg import link, sources
 from dialoguekg.cli import main
 from dialoguekg.errors import EndpointError, SourceDataError
 from dialoguekg.graph import build
-from dialoguekg.vocab import ID
 
 from .conftest import CASES, ROOT, free_port, oxigraph
+from .terms import ID
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from dialoguekg.project import Project
 from dialoguekg.sources import KINDS
-from dialoguekg.vocab import DKG, PREFIXES
 
 from .conftest import ROOT
+from .terms import DKG, PREFIXES
 
 
 def test_ontology_header(project: Project) -> None:

@@ -329,7 +329,7 @@ def test_conflicts_query_and_build_summary_count_the_same_pairs(
 ) -> None:
     r = run(store, project, "conflicts")
     from_query = set(rows(r, "entity", "property"))
-    from_build = {(str(s), str(p)) for s, p in graph_stage.conflicts(compiled.built.graph)}
+    from_build = {(str(s), str(p)) for s, p in graph_stage.conflicts(compiled.built)}
     assert from_query == from_build and len(from_build) >= 10
     # the set-valued properties are listed three times: here, in the query, in the warning shape
     shapes = (ROOT / "ontology" / "shapes" / "shapes.ttl").read_text(encoding="utf-8")

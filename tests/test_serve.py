@@ -19,9 +19,9 @@ from dialoguekg import export, graph, serve, sources
 from dialoguekg.cli import main
 from dialoguekg.project import Compiled, Project
 from dialoguekg.query import LocalStore, find_query
-from dialoguekg.vocab import DKG
 
 from .conftest import CASES, records_in, serving
+from .terms import DKG
 
 XI = "https://w3id.org/dialoguekg/id/person/xi-jinping"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -172,8 +172,9 @@ def test_labels_are_escaped_in_pages(tmp_path: Path, project: Project) -> None:
         ),
         encoding="utf-8",
     )
-    built = graph.build(sources.load(data)).graph
-    files = export.all_files(built, project.ontology(), export.load_context(project.context_file))
+    built = graph.build(sources.load(data))
+    context = export.load_context(project.context_file)
+    files = export.all_files(built, project.ontology_file, context)
     export.write(tmp_path / "dist", files)
     page = app_for(tmp_path / "dist", project).get("/id/person/ada-test.html").text
     assert "<script>alert(1)</script>" not in page

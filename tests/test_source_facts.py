@@ -10,9 +10,9 @@ from rdflib.namespace import PROV, RDF, SKOS
 
 from dialoguekg.pages import fold
 from dialoguekg.project import Compiled
-from dialoguekg.vocab import DKG, ID
 
 from .conftest import ROOT
+from .terms import DKG, ID
 
 # The Wikipedia article's spellings, kept as alternative names of the entity they name.
 SPELLINGS = {

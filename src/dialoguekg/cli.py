@@ -150,7 +150,7 @@ def _build(project: Project, data_dir: Path, out: Path) -> None:
     _progress(f"writing {out}")
     built, store = compiled.built, compiled.store
     context = export.load_context(project.context_file)
-    files = export.all_files(built, store, project.ontology_file, context)
+    files = export.all_files(built, project.ontology_file, context, store)
     export.write(out, files)
     for line in export.link_counts(store):
         _progress(line)

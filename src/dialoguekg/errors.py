@@ -10,6 +10,7 @@ DialogueKGError                 root; exit code 2 unless said otherwise
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -40,7 +41,15 @@ class SourceDataError(DialogueKGError):
         message = f"{where}: {f'{record}: ' if record else ''}{problem}"
         if expected:
             message += f"; expected {expected}"
-        super().__init__(message)
+        super().__init__(_ONE_LINE.sub(_escaped, message))
+
+
+#: Control characters (a line break in a file name, say) would split a message over lines.
+_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 class ProjectError(DialogueKGError):

@@ -96,7 +96,9 @@ def render(built: Built, ontology_file: Path, context: Mapping[str, Any]) -> dic
     nq_bytes = nt_bytes + _ontology_quads(ontology_file)
     prefixes = turtle_prefixes()
     return {
-        f"{BASE_NAME}.ttl": _oxigraph(nt_bytes, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes),
+        f"{BASE_NAME}.ttl": _oxigraph(
+            nt_bytes, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes
+        ),
         f"{BASE_NAME}.jsonld": jsonld(ox.parse(nt_bytes, format=ox.RdfFormat.N_TRIPLES), context),
         f"{BASE_NAME}.nt": nt_bytes,
         f"{BASE_NAME}.trig": _oxigraph(nq_bytes, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes),
@@ -212,7 +214,9 @@ class _Compactor:
     def node(self, subject: Any, properties: dict[str, list[Any]]) -> dict[str, Any]:
         node: dict[str, Any] = {"@id": self.term(subject)}
         for key, values in properties.items():
-            ordered = sorted(values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+            ordered = sorted(
+                values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
+            )
             node[key] = ordered[0] if len(ordered) == 1 else ordered
         return node
 
@@ -222,7 +226,9 @@ class _Compactor:
 # ---------------------------------------------------------------------------------------------
 
 
-def describe(store: ox.Store, triples: int, dumps: Mapping[str, bytes], modified: str | None) -> bytes:
+def describe(
+    store: ox.Store, triples: int, dumps: Mapping[str, bytes], modified: str | None
+) -> bytes:
     """VoID + DCAT description of the dataset and each dump (media type, size, checksum).
 
     Counts come from queries on the built store (classes, entities, Wikidata links); nothing
@@ -268,7 +274,11 @@ def describe(store: ox.Store, triples: int, dumps: Mapping[str, bytes], modified
         add(ds, VOID.dataDump, dist)
         add(dist, RDF.type, nt.iri(DCAT.Distribution))
         add(dist, DCAT.downloadURL, dist)
-        add(dist, DCAT.mediaType, nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"))
+        add(
+            dist,
+            DCAT.mediaType,
+            nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
+        )
         add(dist, DCTERMS["format"], nt.literal(fmt.media_type))
         add(dist, DCAT.byteSize, integer(len(dumps[name]), XSD.nonNegativeInteger))
         add(dist, SPDX.checksum, checksum)
@@ -291,7 +301,8 @@ _ENTITIES = f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
     ?s a ?class FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) }}"""
 _WIKIDATA_LINKS = f"""SELECT (COUNT(*) AS ?n) WHERE {{
     ?s <{OWL.sameAs}> ?o FILTER (STRSTARTS(STR(?o), "{WD}")) }}"""
-_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class FILTER isIRI(?class) } GROUP BY ?class"
+_CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+    ?s a ?class FILTER isIRI(?class) } GROUP BY ?class"""
 
 
 def _count(store: ox.Store, query: str) -> int:
@@ -353,9 +364,14 @@ def modified_date() -> str | None:
 
 
 def all_files(
-    built: Built, store: ox.Store, ontology_file: Path, context: Mapping[str, Any]
+    built: Built,
+    ontology_file: Path,
+    context: Mapping[str, Any],
+    store: ox.Store | None = None,
 ) -> dict[str, bytes]:
-    """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``."""
+    """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``; ``store``
+    is the build's own (``Built.dataset``), made here if not given."""
+    store = store if store is not None else built.dataset(ontology_file)
     files = render(built, ontology_file, context)
     files["void.ttl"] = describe(store, len(built), files, modified_date())
     files[CHECKSUMS] = checksums(files)

@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from . import graph as graph_stage
 from . import sources, validate
 from .errors import ProjectError
+
+if TYPE_CHECKING:
+    import rdflib
 
 Progress = Callable[[str], None]
 
@@ -43,6 +47,14 @@ class Project:
     @property
     def queries_dir(self) -> Path:
         return self.root / "queries"
+
+    def ontology(self) -> rdflib.Graph:
+        """The ontology in rdflib (for the reference validator and the tests)."""
+        return validate.load_graph(self.ontology_file)
+
+    def shapes(self) -> rdflib.Graph:
+        """The shapes in rdflib (for the reference validator and the tests)."""
+        return validate.load_graph(self.shapes_file)
 
 
 def find(root: Path | None = None) -> Project:

@@ -230,12 +230,9 @@ def serialize(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any]
     """RDF in ``fmt``; JSON-LD is compacted with the project's context, like the dump."""
     triples = list(triples)
     if fmt.name == "jsonld":
-        from rdflib import Graph
-
         from .export import jsonld
 
-        nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-        return jsonld(Graph().parse(data=nt, format="nt"), context)
+        return jsonld(sorted(triples, key=lambda t: str(t.subject)), context)
     prefixes = {p: ns for p, ns in PREFIXES.items() if p != "id"}
     output = ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes)
     return bytes(output or b"")

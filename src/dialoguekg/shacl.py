@@ -14,8 +14,9 @@ paths: predicates, ``sh:inversePath``, ``sh:alternativePath``, sequences;
 ``sh:pattern``, ``sh:in``, ``sh:hasValue``, ``sh:or``, ``sh:qualifiedValueShape`` with
 ``sh:qualifiedMinCount`` / ``sh:qualifiedMaxCount``, and SPARQL-based constraints
 (``sh:sparql`` with ``sh:select``). A SPARQL constraint runs once with ``$this`` free and is
-joined with the targets, so write ``FILTER NOT EXISTS`` as ``MINUS`` in it: pyoxigraph runs
-``MINUS`` as a hash anti-join and ``NOT EXISTS`` row by row.
+joined with the targets, so write ``FILTER NOT EXISTS`` in it as ``OPTIONAL`` with
+``FILTER (!BOUND(…))``: pyoxigraph runs that as a hash join and ``NOT EXISTS`` row by row (the
+queries this module generates itself use ``MINUS``, which SHACL forbids in constraints).
 SHACL: https://www.w3.org/TR/shacl/
 """
 
@@ -30,7 +31,7 @@ import pyoxigraph as ox
 from .errors import ProjectError
 from .vocab import RDF, RDFS, SH
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class Shapes:
     # -- reading the shapes graph --------------------------------------------------------------
 
     def _objects(self, node: Term, predicate: str) -> list[Term]:
+        if isinstance(node, ox.Literal):
+            return []
         found = self.graph.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
         return sorted((q.object for q in found), key=str)
 
@@ -127,7 +130,7 @@ class Shapes:
 
     def _message(self, shape: Term) -> str | None:
         messages = self._objects(shape, SH.message)
-        return str(messages[0].value) if messages else None  # type: ignore[union-attr]
+        return _plain(messages[0]) if messages else None
 
     def _severity(self, shape: Term) -> str:
         severity = self._value(shape, SH.severity)
@@ -138,6 +141,8 @@ class Shapes:
         return isinstance(flag, ox.Literal) and flag.value == "true"
 
     def _check_supported(self, shape: Term) -> None:
+        if isinstance(shape, ox.Literal):
+            raise ProjectError(f"the SHACL shapes are not valid: {self.name}: {shape} as a shape")
         for quad in self.graph.quads_for_pattern(shape, None, None, None):
             if quad.predicate.value not in _SUPPORTED:
                 raise ProjectError(
@@ -187,7 +192,9 @@ class Shapes:
 
     def _targets(self, shape: Term) -> str:
         """A group pattern binding ?this to every focus node of ``shape``, once each."""
-        parts = [f"{{ {self._instances('?this', c)} }}" for c in self._objects(shape, SH.targetClass)]
+        parts = [
+            f"{{ {self._instances('?this', c)} }}" for c in self._objects(shape, SH.targetClass)
+        ]
         parts += [f"{{ ?this {p} [] }}" for p in self._objects(shape, SH.targetSubjectsOf)]
         parts += [f"{{ [] {p} ?this }}" for p in self._objects(shape, SH.targetObjectsOf)]
         parts += [f"{{ VALUES ?this {{ {n} }} }}" for n in self._objects(shape, SH.targetNode)]
@@ -240,7 +247,11 @@ class Shapes:
                     f"SELECT ?this WHERE {{ {targets} {where} }} GROUP BY ?this HAVING ({having})"
                 )
             else:
-                select = "?this" if node_value or component == "MinCountConstraintComponent" else "?this ?value"
+                select = (
+                    "?this"
+                    if node_value or component == "MinCountConstraintComponent"
+                    else "?this ?value"
+                )
                 query = f"SELECT DISTINCT {select} WHERE {{ {targets} {where} }}"
             return _Check(query, severity, component, message, path, node_value)
 
@@ -282,7 +293,7 @@ class Shapes:
         for datatype in self._objects(shape, SH.datatype):
             yield "DatatypeConstraintComponent", f"isLiteral({v}) && DATATYPE({v}) = {datatype}"
         for kind in self._objects(shape, SH.nodeKind):
-            yield "NodeKindConstraintComponent", _NODE_KINDS[kind.value].format(v=v)
+            yield "NodeKindConstraintComponent", _NODE_KINDS[_plain(kind)].format(v=v)
         for pattern in self._objects(shape, SH.pattern):
             flags = self._value(shape, SH.flags)
             flag_text = f", {flags}" if flags is not None else ""
@@ -298,7 +309,9 @@ class Shapes:
 
     @staticmethod
     def _in(members: list[Term], v: str) -> str:
-        return "(" + " || ".join(f"sameTerm({v}, {m})" for m in members) + ")" if members else "false"
+        return (
+            "(" + " || ".join(f"sameTerm({v}, {m})" for m in members) + ")" if members else "false"
+        )
 
     def _expression(self, shape: Term, v: str) -> str | None:
         """The condition for ``v`` to conform to ``shape`` as one SPARQL expression, or None
@@ -318,7 +331,10 @@ class Shapes:
         self._check_supported(shape)
         path = self._value(shape, SH.path)
         allowed = {SH.path, SH.minCount, SH.hasValue, SH.name, SH.message}
-        used = {q.predicate.value for q in self.graph.quads_for_pattern(shape, None, None, None)}
+        used = {
+            q.predicate.value
+            for q in self.graph.quads_for_pattern(shape, None, None, None)  # type: ignore[arg-type]
+        }
         if path is None or not used <= allowed or (self._int(shape, SH.minCount) or 1) != 1:
             raise ProjectError(
                 f"{self.name}: the fast validator supports, inside sh:or, node-local "
@@ -371,7 +387,7 @@ class Shapes:
                     self._value(declaration, SH.namespace),
                 )
                 if prefix is not None and namespace is not None:
-                    prefixes += f"PREFIX {prefix.value}: <{namespace.value}>\n"  # type: ignore[union-attr]
+                    prefixes += f"PREFIX {_plain(prefix)}: <{_plain(namespace)}>\n"
         body = re.sub(r"\$this\b", "?this", select.value)
         query = f"{prefixes}SELECT * WHERE {{ {targets} {{ {body} }} }}"
         return _Check(
@@ -447,4 +463,4 @@ def _read(check: _Check, row: ox.QuerySolution, names: list[str]) -> RawResult:
 
 def _plain(term: Term) -> str:
     """A term as pySHACL prints it into a message: the IRI or the lexical form."""
-    return str(term.value)
+    return str(term) if isinstance(term, ox.Triple) else str(term.value)

@@ -10,23 +10,34 @@ cited by the record's ``source``, or a mapping with a value of its own and the c
 qualifiers (``value``, ``source``, ``quote``, ``qualifier``, ``counted``, ``status``,
 ``stated_by``, ``rank``, ``reason``), or a list of either. ``claims.yaml`` holds claims whose
 source differs from the subject record's.
+
+No input can break the reader, and it reads in time linear in the size of the data: it reads
+only regular files inside the data folder and at most ``MAX_FILE_BYTES`` of each, refuses text
+that is not UTF-8 or holds control characters, composes YAML without recursion and without
+anchors or aliases (so nothing nests past ``MAX_DEPTH`` and no alias can expand), and looks
+every reference up in an index of keys built once. Every refusal is a ``SourceDataError`` with
+the file and, where there is one, the line; values in messages are cut to ``SHOWN_CHARS``.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import errno
+import os
 import re
-from collections.abc import Iterator, Mapping
+import reprlib
+import stat
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
-from rdflib import URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from .errors import SourceDataError
-from .vocab import DKG, ORG, SCHEMA
+from .vocab import DCTERMS, DKG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 # ---------------------------------------------------------------------------------------------
 # The schema
@@ -46,10 +57,10 @@ class Field:
 
     name: str
     type: str
-    predicate: URIRef | None = None
+    predicate: str | None = None  # an IRI
     required: bool = False
     claim: bool = False
-    values: Mapping[str, URIRef | str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict)  # to an IRI or a literal
     kinds: tuple[str, ...] = ()  # for a "ref" that may name several kinds: which ones
 
 
@@ -59,10 +70,10 @@ class Kind:
 
     name: str
     file: str
-    classes: tuple[URIRef, ...]
+    classes: tuple[str, ...]  # IRIs
     fields: tuple[Field, ...]
     keyed: bool = True
-    cite: URIRef = DCTERMS.source
+    cite: str = DCTERMS.source
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -158,7 +169,7 @@ KINDS: dict[str, Kind] = {
                 Field("published_in", "str", SCHEMA.isPartOf),
                 Field("issue", "str", SCHEMA.issueNumber),
                 Field("date", "date", SCHEMA.datePublished),
-                Field("language", "str", SCHEMA.inLanguage),
+                Field("language", "lang", SCHEMA.inLanguage),
                 Field("file", "str", DCTERMS.identifier),
                 Field("note", "text", RDFS.comment),
             ),
@@ -480,12 +491,95 @@ KIND_OF_SEGMENT = {segment: kind for kind, segment in IRI_SEGMENT.items()}
 LINK_PREDICATE = {"roles": SKOS.closeMatch}
 DEFAULT_LINK_PREDICATE = OWL.sameAs
 
+# ---------------------------------------------------------------------------------------------
+# Limits (data/README.md states them)
+# ---------------------------------------------------------------------------------------------
+
+#: The largest data file read, in bytes (10 MiB); a bigger one is refused before it is read.
+MAX_FILE_BYTES: Final = 10 * 1024 * 1024
+#: The deepest nesting of lists and mappings in a file (the data needs 5: records, fields,
+#: lists of claims, claim mappings, lists of names).
+MAX_DEPTH: Final = 32
+#: The largest whole number a count, ordinal or duration may be.
+MAX_COUNT: Final = 10**9
+#: The most characters a number may have as written (int() of long digit strings is slow).
+MAX_NUMBER_CHARS: Final = 1000
+#: The most characters of a value a message shows.
+SHOWN_CHARS: Final = 80
+
 _KEY = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
-_LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+#: A BCP 47 language tag's shape (RFC 5646 section 2.1, https://www.rfc-editor.org/rfc/rfc5646,
+#: without the grandfathered tags): language, script, region, variants, extensions, private use.
+_LANG = re.compile(
+    r"(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"
+    r"(?:-[a-z]{4})?"
+    r"(?:-(?:[a-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?"
+    r"|x(?:-[a-z0-9]{1,8})+)",
+    re.IGNORECASE,
+)
+_LANG_CHARS = 64
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+#: Characters a file may hold: YAML's printable set less NEL and the C1 controls.
+_FILE_CHARACTERS = "\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff"
+_NOT_IN_FILE = re.compile(f"[^{_FILE_CHARACTERS}]")
+#: Characters a value may hold (escapes such as "\0" or "\ud800" can make any): no CR either.
+_NOT_IN_VALUE = re.compile(f"[^{_FILE_CHARACTERS.replace(chr(13), '')}]")
+
+#: An http(s) IRI (RFC 3987, https://www.rfc-editor.org/rfc/rfc3987): its parts, then the
+#: characters each part may hold; the scheme is case-insensitive.
+_IRI = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)"
+    r"(?:\?(?P<query>[^#]*))?(?:#(?P<fragment>.*))?",
+    re.DOTALL,
+)
+_IUNRESERVED = "A-Za-z0-9\\-._~\xa0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U000efffd"
+_SUB_DELIMS = "!$&'()*+,;="
+_IRI_PART = {
+    part: re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^{_IUNRESERVED}{_SUB_DELIMS}%{extra}]")
+    for part, extra in (
+        ("authority", ":@\\[\\]"),
+        ("path", ":@/"),
+        ("query", ":@/?"),
+        ("fragment", ":@/?"),
+    )
+}
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = SHOWN_CHARS
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 3, 6, 6
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, bounded: a message never holds more than SHOWN_CHARS of a value."""
+    text = _REPR.repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def _clip(text: str) -> str:
+    """Text from the data (an id, a name, a symlink's target), cut for a message."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def _character(char: str) -> str:
+    """``the control character U+0007``, ``the lone surrogate U+D800``: for a message."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"the lone surrogate {_codepoint(char)}"
+    if code in (0xFFFE, 0xFFFF):
+        return f"the non-character {_codepoint(char)}"
+    return f"the control character {_codepoint(char)}"
+
 
 # ---------------------------------------------------------------------------------------------
 # Records
@@ -544,7 +638,8 @@ class Record:
         if not KINDS[self.kind].keyed:
             return f"{noun} record {self.key}"
         label = self.values.get("name") or self.values.get("title")
-        return f"{noun} '{self.key}'" + (f" ({label})" if label and label != self.key else "")
+        shown = f" ({_clip(str(label))})" if label and label != self.key else ""
+        return f"{noun} {_shown(self.key)}{shown}"
 
 
 @dataclass
@@ -554,11 +649,22 @@ class SourceData:
     directory: Path
     records: dict[str, list[Record]]
     claims: list[ClaimSpec]
+    _index: dict[str, dict[str, Record]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def by_key(self, kind: str) -> Mapping[str, Record]:
+        """A kind's records by key, indexed once (and again if records were added since), so
+        that looking a reference up costs the same however many records there are."""
+        index = self._index.get(kind)
+        if index is None or len(index) != len(self.records[kind]):
+            index = self._index[kind] = {r.key: r for r in self.records[kind]}
+        return index
 
     def get(self, ref: str) -> Record:
+        """The record a ``kind/key`` reference names (KeyError if there is none)."""
         kind_segment, _, key = ref.partition("/")
-        kind = KIND_OF_SEGMENT[kind_segment]
-        return next(r for r in self.records[kind] if r.key == key)
+        return self.by_key(KIND_OF_SEGMENT[kind_segment])[key]
 
     def all(self) -> Iterator[Record]:
         for records in self.records.values():
@@ -566,18 +672,179 @@ class SourceData:
 
 
 # ---------------------------------------------------------------------------------------------
-# YAML with line numbers (dates are kept as text, so an impossible date is our error, not PyYAML's)
+# Reading a file: only a regular file inside the data folder, at most MAX_FILE_BYTES, UTF-8
 # ---------------------------------------------------------------------------------------------
 
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+_SPECIAL_FILES = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
 }
+#: Opening never blocks (a FIFO swapped in after the check) nor follows a last-moment symlink.
+_OPEN_FLAGS: int = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+_FILE, _FOLDER = "a regular file", "a folder"
+
+
+def _what_is(path: Path) -> str:
+    """What ``path`` is, symlinks followed: _FILE, _FOLDER, or a phrase saying what else."""
+    link = _link_target(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop" + (f" (it points to {link})" if link else "")
+        if exc.errno == errno.ENOENT and link:
+            return f"a dangling symlink (it points to {link}, which does not exist)"
+        return f"unreadable ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return _FILE
+    if stat.S_ISDIR(mode):
+        return _FOLDER
+    special = _SPECIAL_FILES.get(stat.S_IFMT(mode), "a special file")
+    return special + (f" (through a symlink to {link})" if link else "")
+
+
+def _link_target(path: Path) -> str:
+    """Where a symlink points, cut for a message; "" if ``path`` is not one."""
+    try:
+        return _clip(os.readlink(path)) if os.path.islink(path) else ""
+    except OSError:
+        return "?"
+
+
+def _read_bytes(path: Path, root: Path) -> bytes:
+    """The bytes of one data file. Only a regular file inside ``root`` (the data folder,
+    resolved) is read, and at most MAX_FILE_BYTES of it: a FIFO would block, a device or a
+    symlink loop never end, a file elsewhere is not data."""
+    what = _what_is(path)
+    if what != _FILE:
+        raise SourceDataError(
+            path,
+            f"is {what}, not a regular file",
+            expected="a YAML file (only regular files inside the data folder are read)",
+        )
+    real = _check_inside(path, root)
+    try:
+        fd = os.open(real, _OPEN_FLAGS)
+    except OSError as exc:
+        raise SourceDataError(
+            path,
+            f"cannot be read ({exc.strerror})",
+            expected="a file the user running dialoguekg may read (check its permissions)",
+        ) from exc
+    with open(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceDataError(path, "is no longer a regular file", expected="a YAML file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_big(path, info.st_size)
+        data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_big(path, len(data))
+    return data
+
+
+def _check_inside(path: Path, root: Path) -> Path:
+    """``path`` with its symlinks resolved, if that lies inside ``root``: what is linked in
+    from elsewhere is not part of the data."""
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(root):
+        raise SourceDataError(
+            path,
+            f"resolves to {_clip(str(real))}, outside the data folder {root}",
+            expected="data inside the data folder (copy it in rather than linking to it)",
+        )
+    return real
+
+
+def _too_big(path: Path, size: int) -> SourceDataError:
+    return SourceDataError(
+        path,
+        f"is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes (10 MiB) per data file",
+        expected="smaller files: a kind's records may be split over files in its folder, "
+        "e.g. persons/*.yaml",
+    )
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """UTF-8 text, or an error at the first byte that is not (a BOM names UTF-16 and UTF-32)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            raise SourceDataError(
+                path,
+                f"is {encoding} text (it starts with a {encoding} byte-order mark), not UTF-8",
+                line=1,
+                expected="a UTF-8 YAML file: save it as UTF-8",
+            )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise SourceDataError(
+            path,
+            f"not UTF-8 text: byte 0x{data[exc.start]:02X} (byte offset {exc.start}, "
+            f"byte {column} of the line): {exc.reason}" + _utf16_hint(data.count(0), len(data)),
+            line=data.count(b"\n", 0, exc.start) + 1,
+            expected="a UTF-8 YAML file: save it as UTF-8 (it may be Latin-1, Windows-1252 "
+            "or UTF-16)",
+        ) from exc
+
+
+def _utf16_hint(nuls: int, size: int) -> str:
+    """UTF-16 of mostly Latin text is a NUL every other byte: say so, as no BOM did."""
+    return " (the file looks like UTF-16 without a byte-order mark)" if nuls * 4 > size else ""
+
+
+def _check_characters(path: Path, text: str) -> None:
+    """Refuse control characters (other than tab and line breaks) where they stand."""
+    bad = _NOT_IN_FILE.search(text)
+    if bad is None:
+        return
+    offset = bad.start()
+    before = text[:offset].encode("utf-8")
+    column = offset - text.rfind("\n", 0, offset)
+    raise SourceDataError(
+        path,
+        f"holds {_character(bad.group())} at column {column} (byte offset {len(before)})"
+        + _utf16_hint(text.count("\0"), len(text)),
+        line=before.count(b"\n") + 1,
+        expected="text without control characters (tab and line break are allowed)",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML into raw records, with line numbers. Composed from the parser's events without recursion
+# (no nesting can exhaust the stack) and without anchors or aliases (no alias can expand);
+# dates are kept as text, so an impossible date is our error, not PyYAML's.
+# ---------------------------------------------------------------------------------------------
+
+_Loader = yaml.CSafeLoader | yaml.SafeLoader
+_YAML = "tag:yaml.org,2002:"
+_STR = _YAML + "str"
+#: The scalar types a value may have; any other implicit type (timestamp, merge, value) is text.
+_TYPED = frozenset(_YAML + t for t in ("int", "float", "bool", "null"))
+_NUMBERS = frozenset(_YAML + t for t in ("int", "float"))
+_COLLECTION_TAGS = frozenset({None, "!", _YAML + "seq", _YAML + "map"})
+_NO_KEY: Final = object()
+
+
+def _loader(text: str) -> _Loader:
+    """PyYAML's libyaml parser where it is built in (some 25 times faster), else the pure one."""
+    return yaml.CSafeLoader(text) if yaml.__with_libyaml__ else yaml.SafeLoader(text)
 
 
 @dataclass
@@ -587,62 +854,223 @@ class _Raw:
     lines: dict[str, int]
 
 
-def _read_yaml(path: Path) -> list[_Raw]:
-    """Parse one data file into raw records with the line of each record and field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceDataError(
-            path, f"not UTF-8 text ({exc.reason})", expected="a UTF-8 YAML file"
-        ) from exc
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return []
-        if not isinstance(root, yaml.SequenceNode):
-            raise SourceDataError(
-                path,
-                "the file is not a list of records",
-                line=root.start_mark.line + 1,
-                expected="a YAML list, each record starting with '- '",
-            )
-        raws: list[_Raw] = []
-        for item in root.value:
-            line = item.start_mark.line + 1
-            if not isinstance(item, yaml.MappingNode):
-                raise SourceDataError(
-                    path,
-                    "a record is not a mapping of fields",
-                    line=line,
-                    expected="'- field: value' lines",
-                )
-            lines: dict[str, int] = {}
-            for key_node, value_node in item.value:
-                key = str(key_node.value)
-                if key in lines:
-                    ids = [str(v.value) for k, v in item.value if k.value == "id"]
-                    record = f"record {len(raws) + 1}" + (f" (id {ids[0]})" if ids else "")
-                    raise SourceDataError(
-                        path,
-                        f"field {key!r} is given twice, first at line {lines[key]}",
-                        line=key_node.start_mark.line + 1,
-                        record=record,
-                        expected="each field once",
+@dataclass
+class _Open:
+    """A list or mapping being composed: its value, first line and, in a mapping, the key
+    awaiting its value, each key's value line, and the first key given twice."""
+
+    value: list[Any] | dict[Any, Any]
+    line: int
+    key: Any = _NO_KEY
+    lines: dict[str, int] = field(default_factory=dict)
+    twice: tuple[str, int, int] | None = None  # key, line of its first value, line given again
+
+
+class _Composer:
+    """Builds one file's records from parser events: a list (depth 1) of mappings (depth 2)."""
+
+    def __init__(self, path: Path, loader: _Loader) -> None:
+        self.path = path
+        self.loader = loader
+        self.stack: list[_Open] = []
+        self.raws: list[_Raw] = []
+        #: YAML 1.1's implicit typing of a plain scalar (the stubs leave it untyped).
+        self.resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = loader.resolve
+
+    def records(self) -> list[_Raw]:
+        """The file's records, or an error at the first event that cannot be one."""
+        documents = 0
+        while True:
+            event = self.loader.get_event()
+            line = event.start_mark.line + 1 if event and event.start_mark else 0
+            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+                if event.anchor is not None:
+                    raise self.fail(line, f"anchor &{_clip(event.anchor)}: " + _NO_ALIASES, _WRITE)
+                if isinstance(event, yaml.ScalarEvent):
+                    self.add(self.scalar(event, line), line)
+                else:
+                    self.open(event, line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                self.close()
+            elif isinstance(event, yaml.AliasEvent):
+                raise self.fail(line, f"alias *{_clip(str(event.anchor))}: " + _NO_ALIASES, _WRITE)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.fail(
+                        line, "not valid YAML: a second document starts here", "one list per file"
                     )
-                lines[key] = value_node.start_mark.line + 1
-            raws.append(_Raw(loader.construct_object(item, deep=True), line, lines))
-        return raws
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return self.raws
+
+    def fail(self, line: int, problem: str, expected: str) -> SourceDataError:
+        record = self.label(self.stack[1]) if len(self.stack) > 1 else None
+        return SourceDataError(self.path, problem, line=line, record=record, expected=expected)
+
+    def label(self, frame: _Open) -> str:
+        """``record 2 (id guo-yezhou)``: the record's number in its file, and its id if read."""
+        assert isinstance(frame.value, dict)
+        ident = frame.value.get("id")
+        return f"record {len(self.raws) + 1}" + (f" (id {_clip(str(ident))})" if ident else "")
+
+    def open(self, event: yaml.CollectionStartEvent, line: int) -> None:
+        depth = len(self.stack) + 1
+        mapping = isinstance(event, yaml.MappingStartEvent)
+        if depth == 1 and mapping:
+            raise _not_a_list(self.path, line)
+        if depth == 2 and not mapping:
+            raise _not_a_record(self.path, line)
+        if depth > MAX_DEPTH:
+            raise self.fail(
+                line,
+                f"lists and mappings nested more than {MAX_DEPTH} deep",
+                "records of fields (a claim is at most a list of mappings)",
+            )
+        if event.tag not in _COLLECTION_TAGS:
+            raise self.fail(line, f"tag {_clip(str(event.tag))} is not used in data files", _PLAIN)
+        self.stack.append(_Open({} if mapping else [], line))
+
+    def close(self) -> None:
+        frame = self.stack.pop()
+        if not self.stack:
+            return  # the file's list: its records are in self.raws
+        if frame.twice:
+            raise self.twice(frame, *frame.twice)
+        if len(self.stack) == 1:
+            assert isinstance(frame.value, dict)
+            self.raws.append(_Raw(frame.value, frame.line, frame.lines))
+            return
+        self.add(frame.value, frame.line)
+
+    def twice(self, frame: _Open, key: str, first: int, again: int) -> SourceDataError:
+        """A key given twice: PyYAML would silently keep the last value."""
+        if len(self.stack) > 1:
+            return self.fail(
+                again,
+                f"key {_shown(key)} is given twice in one mapping, first at line {first}",
+                "each key of a mapping once",
+            )
+        return SourceDataError(
+            self.path,
+            f"field {_shown(key)} is given twice, first at line {first}",
+            line=again,
+            record=self.label(frame),
+            expected="each field once",
+        )
+
+    def add(self, value: Any, line: int) -> None:
+        """Put a composed value into the list or mapping it stands in (as key or as value)."""
+        if not self.stack:
+            raise _not_a_list(self.path, line)
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            if len(self.stack) == 1:
+                raise _not_a_record(self.path, line)
+            top.value.append(value)
+        elif top.key is _NO_KEY:
+            if isinstance(value, list | dict):
+                raise self.fail(line, "a key is a list or mapping", "plain keys, e.g. 'name:'")
+            name = str(value)
+            if name in top.lines and top.twice is None:
+                top.twice = (name, top.lines[name], line)
+            top.key = value
+        else:
+            top.value[top.key] = value
+            top.lines[str(top.key)] = line
+            top.key = _NO_KEY
+
+    def scalar(self, event: yaml.ScalarEvent, line: int) -> Any:
+        """The typed value of a scalar: text, or a number, boolean or null as YAML 1.1 says."""
+        text = event.value
+        bad = _NOT_IN_VALUE.search(text)
+        if bad:
+            raise self.fail(
+                line,
+                f"{self.where()} {_shown(text)} holds {_character(bad.group())}",
+                "text without control characters (tab and line break are allowed)",
+            )
+        tag = event.tag
+        if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return text  # quoted: text whatever it looks like
+            tag = self.resolve(yaml.ScalarNode, text, event.implicit)
+            if tag not in _TYPED:
+                return text  # dates and the like stay text
+        elif tag == _STR:
+            return text
+        elif tag not in _TYPED:
+            raise self.fail(line, f"tag {_clip(tag)} is not used in data files", _PLAIN)
+        if tag in _NUMBERS and len(text) > MAX_NUMBER_CHARS:
+            raise self.fail(
+                line,
+                f"{self.where()}: a number of {len(text):,} characters",
+                f"at most {MAX_NUMBER_CHARS} characters (put text in quotes)",
+            )
+        node = yaml.ScalarNode(tag, text, None, None, event.style)
+        try:
+            return self.loader.yaml_constructors[tag](self.loader, node)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise self.fail(
+                line, f"{self.where()} {_shown(text)} is not a {tag.removeprefix(_YAML)}", _PLAIN
+            ) from exc
+
+    def where(self) -> str:
+        """What a scalar being read is, for a message: ``party_count: counted``, or a key."""
+        top = self.stack[-1] if self.stack else None
+        if top is not None and isinstance(top.value, dict) and top.key is _NO_KEY:
+            return "a field name" if len(self.stack) == 2 else "a key"
+        keys = [
+            _clip(str(frame.key))
+            for frame in self.stack[1:]
+            if isinstance(frame.value, dict) and frame.key is not _NO_KEY
+        ]
+        return ": ".join(keys) or "a value"
+
+
+_NO_ALIASES = "anchors (&) and aliases (*) are not used in data files"
+_WRITE = "each value written out in full"
+_PLAIN = "plain YAML values: text, numbers, lists and mappings"
+
+
+def _not_a_list(path: Path, line: int) -> SourceDataError:
+    return SourceDataError(
+        path,
+        "the file is not a list of records",
+        line=line,
+        expected="a YAML list, each record starting with '- '",
+    )
+
+
+def _not_a_record(path: Path, line: int) -> SourceDataError:
+    return SourceDataError(
+        path,
+        "a record is not a mapping of fields",
+        line=line,
+        expected="'- field: value' lines",
+    )
+
+
+def _read_yaml(path: Path, root: Path) -> list[_Raw]:
+    """Parse one data file into raw records with the line of each record and field."""
+    text = _decode(path, _read_bytes(path, root))
+    _check_characters(path, text)
+    loader = _loader(text)
+    try:
+        return _Composer(path, loader).records()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "unreadable"
+        problem = _clip(exc.problem or exc.context or "unreadable")
         if exc.context and exc.context_mark and exc.problem_mark:
-            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
+            problem += f" ({_clip(exc.context)} started at line {exc.context_mark.line + 1})"
         raise SourceDataError(
             path,
             f"not valid YAML: {problem}",
             line=mark.line + 1 if mark else None,
             expected="a YAML list of records (check indentation, quotes and colons)",
+        ) from exc
+    except yaml.YAMLError as exc:  # a reader error: _check_characters has refused its causes
+        raise SourceDataError(
+            path, f"not valid YAML: {_clip(str(exc).splitlines()[0])}", expected="a YAML file"
         ) from exc
     finally:
         loader.dispose()
@@ -667,13 +1095,53 @@ class _Where:
 
 def _check_date(text: str, where: _Where, name: str) -> dt.date:
     if not _DATE.match(text):
-        raise where.fail(f"{name} {text!r} is not a date", "YYYY-MM-DD, e.g. 2017-11-30")
+        raise where.fail(f"{name} {_shown(text)} is not a date", "YYYY-MM-DD, e.g. 2017-11-30")
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise where.fail(
-            f"{name} {text!r} is not a real date ({exc})", "a day that exists"
+            f"{name} {_shown(text)} is not a real date ({exc})", "a day that exists"
         ) from exc
+
+
+def _check_count(f: Field, value: Any, where: _Where) -> int:
+    """A whole number from 0 to MAX_COUNT: no count, ordinal or duration is larger."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise where.fail(
+            f"{f.name} {_shown(value)} is not a whole number",
+            f"a whole number >= 0 and <= {MAX_COUNT:,}, e.g. 200",
+        )
+    if value > MAX_COUNT:
+        raise where.fail(
+            f"{f.name} {_shown(value)} is larger than {MAX_COUNT:,} (10**9), the largest "
+            "number accepted",
+            f"a whole number >= 0 and <= {MAX_COUNT:,}",
+        )
+    return value
+
+
+def _check_url(f: Field, text: str, where: _Where) -> None:
+    """An http(s) IRI (RFC 3987): it becomes an IRI in the graph, so it must be a valid one."""
+    expected = (
+        'an http:// or https:// IRI, with spaces and any of <>"{}|\\^` percent-encoded '
+        "(%20 for a space)"
+    )
+    match = _IRI.fullmatch(text)
+    if not match or match["scheme"].lower() not in ("http", "https"):
+        raise where.fail(f"{f.name} {_shown(text)} is not a web address", expected)
+    host = match["authority"].rpartition("@")[2]
+    if not host or host.startswith(":"):
+        raise where.fail(f"{f.name} {_shown(text)} has no host name", expected)
+    for part, pattern in _IRI_PART.items():
+        bad = pattern.search(match[part] or "")
+        if bad:
+            char = bad.group()
+            position = match.start(part) + bad.start() + 1
+            raise where.fail(
+                f"{f.name} {_shown(text)} is not a valid IRI: {char!r} ({_codepoint(char)}) "
+                f"at character {position} is not allowed in its {part}",
+                expected,
+            )
 
 
 def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
@@ -681,16 +1149,12 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
     kind = f.type.split(":", 1)[0]
     if kind == "any":
         return value
-    if kind in ("int",):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise where.fail(
-                f"{f.name} {value!r} is not a whole number", "a whole number >= 0, e.g. 200"
-            )
-        return value
+    if kind == "int":
+        return _check_count(f, value, where)
     if kind == "year":
         text = str(value)
         if isinstance(value, bool) or not _YEAR.match(text):
-            raise where.fail(f"{f.name} {value!r} is not a year", "four digits, e.g. 2014")
+            raise where.fail(f"{f.name} {_shown(value)} is not a year", "four digits, e.g. 2014")
         return text
     if kind == "names":
         items = value if isinstance(value, list) else [value]
@@ -702,38 +1166,49 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
             {"refs": "ref", "sources": "source", "urls": "url"}[kind]
             + (":" + f.type.split(":", 1)[1] if ":" in f.type else ""),
         )
+        if not items and f.required:
+            raise where.fail(f"{f.name} is an empty list", f"at least one {_describe_type(one)}")
         return [_check_scalar(one, item, where) for item in items]
     if isinstance(value, float):
         raise where.fail(
-            f"{f.name} {value!r} is a number", f'text: put it in quotes, e.g. {f.name}: "{value}"'
+            f"{f.name} {_shown(value)} is a number",
+            f'text: put it in quotes, e.g. {f.name}: "{_clip(str(value))}"',
         )
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
-        raise where.fail(f"{f.name} is {value!r}", f"a non-empty {_describe_type(f)}")
+        raise where.fail(f"{f.name} is {_shown(value)}", f"a non-empty {_describe_type(f)}")
     text = str(value).strip()
     if kind == "key" and not _KEY.match(text):
         raise where.fail(
-            f"id {text!r} is not a usable key",
+            f"id {_shown(text)} is not a usable key",
             "lower-case letters, digits and single '-' or '.', e.g. xi-jinping",
         )
     if kind == "date":
         _check_date(text, where, f.name)
-    if kind == "url" and not re.match(r"^https?://[^\s]+$", text):
-        raise where.fail(f"{f.name} {text!r} is not a web address", "an http:// or https:// URL")
+    if kind == "url":
+        _check_url(f, text, where)
     if kind == "qid" and not _QID.match(text):
         raise where.fail(
-            f"qid {text!r} is not a Wikidata item id", "Q followed by digits, e.g. Q15031"
+            f"qid {_shown(text)} is not a Wikidata item id", "Q followed by digits, e.g. Q15031"
         )
-    if kind == "lang" and not _LANG.match(text):
-        raise where.fail(f"lang {text!r} is not a language tag", "e.g. en, zh, ru, es")
+    if kind == "lang" and not _is_language_tag(text):
+        raise where.fail(f"{f.name} {_shown(text)} is not a language tag", _LANG_EXPECTED)
     if kind == "iso3" and not _ISO3.match(text):
         raise where.fail(
-            f"iso3 {text!r} is not an ISO 3166-1 alpha-3 code", "three capitals, e.g. ZAF"
+            f"iso3 {_shown(text)} is not an ISO 3166-1 alpha-3 code", "three capitals, e.g. ZAF"
         )
     if kind == "enum" and text not in f.values:
         raise where.fail(
-            f"{f.name} {text!r} is not one of the allowed values", "one of: " + ", ".join(f.values)
+            f"{f.name} {_shown(text)} is not one of the allowed values",
+            "one of: " + ", ".join(f.values),
         )
     return text
+
+
+_LANG_EXPECTED = "a BCP 47 language tag, e.g. en, zh, ru, es, zh-Hans"
+
+
+def _is_language_tag(text: str) -> bool:
+    return len(text) <= _LANG_CHARS and _LANG.fullmatch(text) is not None
 
 
 def _check_name(f: Field, item: Any, where: _Where) -> Name:
@@ -743,15 +1218,16 @@ def _check_name(f: Field, item: Any, where: _Where) -> Name:
         isinstance(item, dict)
         and set(item) <= {"name", "lang"}
         and isinstance(item.get("name"), str)
+        and item["name"].strip()
     ):
         lang = str(item.get("lang", "en"))
-        if not _LANG.match(lang):
+        if not _is_language_tag(lang):
             raise where.fail(
-                f"{f.name}: language {lang!r} is not a language tag", "e.g. en, zh, ru, es"
+                f"{f.name}: language {_shown(lang)} is not a language tag", _LANG_EXPECTED
             )
         return Name(item["name"].strip(), lang)
     raise where.fail(
-        f"{f.name} entry {item!r} is not a name", "a string, or {name: ..., lang: ...}"
+        f"{f.name} entry {_shown(item)} is not a name", "a string, or {name: ..., lang: ...}"
     )
 
 
@@ -770,19 +1246,20 @@ def _describe_type(f: Field) -> str:
         "qid": "Wikidata id",
         "iso3": "ISO code",
         "enum": "value",
+        "lang": "language tag",
     }.get(kind, kind)
 
 
 def _check_record(kind: Kind, raw: _Raw, path: Path, index: int) -> tuple[Record, list[_Raw]]:
     """Check the fields of one raw record; return it, and its claim-backed values still raw."""
     key = str(raw.values.get("id", "")) if kind.keyed else f"{index + 1}"
-    record_label = f"record {index + 1}" + (f" (id {key})" if kind.keyed and key else "")
+    record_label = f"record {index + 1}" + (f" (id {_clip(key)})" if kind.keyed and key else "")
     where = _Where(path, raw.line, record_label)
     known = {f.name for f in kind.fields}
     for name in raw.values:
         if name not in known:
             raise _Where(path, raw.lines.get(str(name), raw.line), record_label).fail(
-                f"unknown field {name!r}", "one of: " + ", ".join(sorted(known))
+                f"unknown field {_shown(name)}", "one of: " + ", ".join(sorted(known))
             )
     values: dict[str, Any] = {}
     claim_raws: list[_Raw] = []
@@ -805,7 +1282,7 @@ def _check_record(kind: Kind, raw: _Raw, path: Path, index: int) -> tuple[Record
 
 
 def _claims_of_field(
-    record: Record, f: Field, value: Any, line: int, where: _Where
+    subject: str, default_source: str, f: Field, value: Any, line: int, where: _Where
 ) -> list[ClaimSpec]:
     """Turn a claim-backed field's value (plain, mapping, or list) into claim specs."""
     items = value if isinstance(value, list) else [value]
@@ -814,10 +1291,10 @@ def _claims_of_field(
         qualifiers: dict[str, Any] = {}
         if isinstance(item, dict):
             allowed = {"value"} | {q.name for q in CLAIM_QUALIFIERS}
-            unknown = set(item) - allowed
+            unknown = [k for k in item if k not in allowed]
             if unknown:
                 raise where.fail(
-                    f"{f.name}: unknown claim key {sorted(unknown)[0]!r}",
+                    f"{f.name}: unknown claim key {_shown(unknown[0])}",
                     "one of: " + ", ".join(sorted(allowed)),
                 )
             if "value" not in item:
@@ -833,9 +1310,9 @@ def _claims_of_field(
         checked = _check_scalar(f, item, where)
         if f.type == "date":
             checked = str(checked)
-        source = qualifiers.pop("source", None) or _first_source(record)
+        source = qualifiers.pop("source", None) or default_source
         specs.append(
-            ClaimSpec(record.ref, f.name, checked, source, qualifiers, Origin(where.path, line))
+            ClaimSpec(subject, f.name, checked, source, qualifiers, Origin(where.path, line))
         )
     return specs
 
@@ -853,38 +1330,67 @@ def _first_source(record: Record) -> str:
 def kind_files(directory: Path, kind: Kind) -> list[Path]:
     """The files holding a kind's records: ``persons.yaml``, then ``persons/*.yaml`` by name.
 
-    A folder per kind lets an edition or a batch of sources live in a file of its own.
+    A folder per kind lets an edition or a batch of sources live in a file of its own. Entries
+    that are not regular files are listed too (a dangling symlink, a FIFO): reading refuses
+    them with a message, rather than their records being silently missing.
     """
     main = directory / kind.file
     folder = directory / Path(kind.file).stem
-    return ([main] if main.is_file() else []) + sorted(folder.glob("*.yaml"))
+    return ([main] if os.path.lexists(main) else []) + sorted(folder.glob("*.yaml"))
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        raise SourceDataError(
+            folder,
+            f"cannot be listed ({exc.strerror})",
+            expected="a folder the user running dialoguekg may read",
+        ) from exc
+
+
+def _ignored(path: Path) -> bool:
+    """Dotfiles and Markdown notes may stand beside the data; nothing else unknown may."""
+    return path.name.startswith(".") or path.suffix == ".md"
 
 
 def _check_layout(directory: Path) -> None:
-    """Every file and folder of ``directory`` is one dialoguekg knows (a typo loses no data)."""
+    """Every entry of ``directory`` and its kind folders is one dialoguekg knows (a typo, or a
+    ``persons.json``, loses no data silently)."""
     known = {kind.file for kind in KINDS.values()}
     folders = {Path(f).stem for f in known}
-    for path in sorted(directory.iterdir()):
-        if path.is_dir() and path.name not in folders and not path.name.startswith("."):
+    root = Path(os.path.realpath(directory))
+    allowed = (
+        "one of: " + ", ".join(sorted(known)) + "; a folder named after one of them; "
+        "*.md notes or dotfiles"
+    )
+    for path in _listing(directory):
+        if _ignored(path) or path.name in known:
+            continue  # a data file is checked as it is read
+        if path.name not in folders:
+            if path.is_dir():
+                raise SourceDataError(
+                    path,
+                    "not a data folder dialoguekg knows",
+                    expected="a folder named after a data file: " + ", ".join(sorted(folders)),
+                )
+            raise SourceDataError(path, "not a data file dialoguekg knows", expected=allowed)
+        what = _what_is(path)
+        if what != _FOLDER:
             raise SourceDataError(
                 path,
-                "not a data folder dialoguekg knows",
-                expected="a folder named after a data file: " + ", ".join(sorted(folders)),
+                f"is {what}, not a folder",
+                expected=f"a folder of {path.name} files, or no {path.name} entry",
             )
-        if path.is_file() and path.suffix in (".yaml", ".yml") and path.name not in known:
-            raise SourceDataError(
-                path,
-                "not a data file dialoguekg knows",
-                expected="one of: " + ", ".join(sorted(known)),
-            )
-        if path.is_dir() and path.name in folders:
-            for inner in sorted(path.iterdir()):
-                if inner.suffix != ".yaml" and not inner.name.startswith("."):
-                    raise SourceDataError(
-                        inner,
-                        "not a YAML data file",
-                        expected=f"files named *.yaml in {path.name}/",
-                    )
+        _check_inside(path, root)
+        for inner in _listing(path):
+            if not _ignored(inner) and inner.suffix != ".yaml":
+                raise SourceDataError(
+                    inner,
+                    "not a YAML data file",
+                    expected=f"files named *.yaml in {path.name}/ (and *.md notes or dotfiles)",
+                )
 
 
 def load(directory: Path) -> SourceData:
@@ -892,23 +1398,28 @@ def load(directory: Path) -> SourceData:
 
     Files that are absent are read as empty, except ``sources.yaml``, which every fact needs.
     A kind's records may also be split over files in a folder of its name (``kind_files``).
+    Time and memory are linear in the size of the data.
     """
     directory = Path(directory)
-    if not (directory / "sources.yaml").is_file():
+    if not os.path.lexists(directory / "sources.yaml"):
         raise SourceDataError(
             directory / "sources.yaml",
             "file not found",
             expected="a data directory with sources.yaml and the other files",
         )
     _check_layout(directory)
+    root = Path(os.path.realpath(directory))
     records: dict[str, list[Record]] = {}
-    claims: list[ClaimSpec] = []
     pending: list[tuple[Record, Kind, _Raw]] = []
+    empty: dict[str, list[Path]] = {}  # files holding no records, by kind
     for kind in KINDS.values():
         records[kind.name] = []
         seen: dict[str, Origin] = {}
         for path in kind_files(directory, kind):
-            for index, raw in enumerate(_read_yaml(path)):
+            raws = _read_yaml(path, root)
+            if not raws:
+                empty.setdefault(kind.name, []).append(path)
+            for index, raw in enumerate(raws):
                 number = len(records[kind.name]) if not kind.keyed else index
                 record, claim_raws = _check_record(kind, raw, path, number)
                 if kind.keyed:
@@ -917,7 +1428,7 @@ def load(directory: Path) -> SourceData:
                         at = f"line {first.line}" if first.path == path else str(first)
                         raise SourceDataError(
                             path,
-                            f"duplicate id {record.key!r}, first defined at {at}",
+                            f"duplicate id {_shown(record.key)}, first defined at {at}",
                             line=raw.line,
                             record=f"record {index + 1}",
                             expected=f"ids unique among the {kind.name} files",
@@ -925,13 +1436,22 @@ def load(directory: Path) -> SourceData:
                     seen[record.key] = record.origin
                 records[kind.name].append(record)
                 pending.extend((record, kind, c) for c in claim_raws)
-    data = SourceData(directory, records, claims)
+    data = SourceData(directory, records, [])
     for record, kind, claim_raw in pending:
         f = kind.field(claim_raw.values["field"])
         where = _Where(record.origin.path, claim_raw.line, record.describe())
-        claims.extend(_claims_of_field(record, f, claim_raw.values["value"], claim_raw.line, where))
-    claims.extend(_claims_from_file(data))
-    _check_references(data)
+        data.claims.extend(
+            _claims_of_field(
+                record.ref,
+                _first_source(record),
+                f,
+                claim_raw.values["value"],
+                claim_raw.line,
+                where,
+            )
+        )
+    data.claims.extend(_claims_from_file(data))
+    _check_references(data, empty)
     _check_consistency(data)
     _check_dates_in_order(data)
     _check_sessions_within_meetings(data)
@@ -940,13 +1460,13 @@ def load(directory: Path) -> SourceData:
 
 def _check_sessions_within_meetings(data: SourceData) -> None:
     """A session's date lies within its meeting's dates (any source's, as they may disagree)."""
-    starts: dict[str, list[str]] = {}
-    ends: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
     for claim in data.claims:
-        if claim.subject.startswith("meeting/") and claim.field in ("start_date", "end_date"):
-            (starts if claim.field == "start_date" else ends).setdefault(claim.subject, []).append(
-                str(claim.value)
-            )
+        if claim.subject.startswith("meeting/") and claim.field == "start_date":
+            first[claim.subject] = min(first.get(claim.subject, "9999"), str(claim.value))
+        if claim.subject.startswith("meeting/") and claim.field == "end_date":
+            last[claim.subject] = max(last.get(claim.subject, "0000"), str(claim.value))
     meeting_of = {
         f"session/{r.key}": f"meeting/{r.values['meeting']}" for r in data.records["sessions"]
     }
@@ -954,11 +1474,11 @@ def _check_sessions_within_meetings(data: SourceData) -> None:
         if claim.field != "date" or claim.subject not in meeting_of:
             continue
         meeting = meeting_of[claim.subject]
-        first, last = min(starts.get(meeting, ["0000"])), max(ends.get(meeting, ["9999"]))
-        if not first <= str(claim.value) <= last:
+        start, end = first.get(meeting, "0000"), last.get(meeting, "9999")
+        if not start <= str(claim.value) <= end:
             raise SourceDataError(
                 claim.origin.path,
-                f"date {claim.value} is outside its meeting, {meeting} ({first} to {last})",
+                f"date {claim.value} is outside its meeting, {meeting} ({start} to {end})",
                 line=claim.origin.line,
                 record=claim.subject,
                 expected="a date within the meeting's dates",
@@ -976,7 +1496,7 @@ def _check_consistency(data: SourceData) -> None:
         for position in v.get("positions", []):
             if person_of[position] != v["person"]:
                 raise where.fail(
-                    f"position {position!r} is a membership of {person_of[position]}, "
+                    f"position {_shown(position)} is a membership of {person_of[position]}, "
                     f"not of {v['person']}",
                     "memberships of the participant",
                 )
@@ -1010,18 +1530,19 @@ def _check_consistency(data: SourceData) -> None:
 
 
 def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
-    """Claims of claims.yaml: the subject's kind decides which properties and value types apply."""
+    """Claims of claims.yaml: the subject's kind decides which properties and value types apply.
+    That the subject exists is checked with every other reference (``_check_references``)."""
     specs = []
     for record in data.records["claims"]:
         where = _Where(record.origin.path, record.origin.line, record.describe())
         subject = str(record.values["subject"])
-        subject_kind = _resolve(data, subject, "ref", where, "subject")
+        subject_kind, _ = _target(subject, "ref", (), where, "subject")
         prop = str(record.values["property"])
         kind = KINDS[subject_kind]
         claimable = [f.name for f in kind.fields if f.claim]
         if prop not in claimable:
             raise where.fail(
-                f"property {prop!r} is not claim-backed for {subject_kind}",
+                f"property {_shown(prop)} is not claim-backed for {subject_kind}",
                 "one of: " + ", ".join(claimable)
                 if claimable
                 else "a subject with claim-backed fields",
@@ -1029,48 +1550,39 @@ def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
         item = {"value": record.values["value"]} | {
             q.name: record.values[q.name] for q in CLAIM_QUALIFIERS if q.name in record.values
         }
-        subject_record = data.get(subject)
         specs.extend(
-            _claims_of_field(subject_record, kind.field(prop), item, record.origin.line, where)
+            _claims_of_field(
+                subject,
+                _first_source(record),
+                kind.field(prop),
+                item,
+                record.origin.line,
+                where,
+            )
         )
     return specs
 
 
-def _resolve(
-    data: SourceData, ref: str, ftype: str, where: _Where, name: str, kinds: tuple[str, ...] = ()
-) -> str:
-    """Check that a reference names an existing record; return the kind it points at."""
-    _, _, target = ftype.partition(":")
-    if ftype in ("source", "sources"):
-        target = "sources"
-    if target:
-        keys = {r.key for r in data.records[target]}
-        if ref not in keys:
-            missing = "" if kind_files(data.directory, KINDS[target]) else " (no such file)"
-            raise where.fail(
-                f"{name} {ref!r} is not defined in {KINDS[target].file}{missing}",
-                f"the id of a record in {data.directory / KINDS[target].file}",
-            )
-        return target
-    segment, _, key = ref.partition("/")
-    kind = KIND_OF_SEGMENT.get(segment)
-    allowed = kinds or tuple(KIND_OF_SEGMENT.values())
-    if kind is None or not key or kind not in allowed:
-        segments = sorted(IRI_SEGMENT[k] for k in allowed)
-        raise where.fail(
-            f"{name} {ref!r} must name a record of one of: {', '.join(segments)}",
-            f"kind/key, e.g. {segments[0]}/some-id",
-        )
-    if key not in {r.key for r in data.records[kind]}:
-        missing = "" if kind_files(data.directory, KINDS[kind]) else " (no such file)"
-        raise where.fail(
-            f"{name} {ref!r}: {segment} {key!r} is not defined in {KINDS[kind].file}{missing}",
-            f"the id of a record in {data.directory / KINDS[kind].file}",
-        )
-    return kind
+# ---------------------------------------------------------------------------------------------
+# References: every one is looked up in the index of its kind's keys (SourceData.by_key)
+# ---------------------------------------------------------------------------------------------
 
 
-def _check_references(data: SourceData) -> None:
+@dataclass(frozen=True)
+class _Ref:
+    """One reference in the data: its text, field type (``ref:KIND``, ``ref`` or ``source``),
+    the kinds a ``ref`` may name, where it stands, and the field's name."""
+
+    ref: str
+    ftype: str
+    kinds: tuple[str, ...]
+    where: _Where
+    name: str
+
+
+def _references(data: SourceData) -> Iterator[_Ref]:
+    """Every reference: the records' reference fields, then the claims' sources, stated_by and
+    reference values, in the order their errors are reported."""
     for record in data.all():
         kind = KINDS[record.kind]
         for f in kind.fields:
@@ -1082,32 +1594,114 @@ def _check_references(data: SourceData) -> None:
             value = record.values[f.name]
             single_type = f.type.replace("refs", "ref").replace("sources", "source")
             for ref in value if isinstance(value, list) else [value]:
-                _resolve(data, str(ref), single_type, where, f.name, f.kinds)
+                yield _Ref(str(ref), single_type, f.kinds, where, f.name)
     for claim in data.claims:
         where = _Where(claim.origin.path, claim.origin.line, claim.subject)
-        _resolve(data, claim.source, "source", where, "source")
+        yield _Ref(claim.source, "source", (), where, "source")
         if "stated_by" in claim.qualifiers:
-            _resolve(data, claim.qualifiers["stated_by"], "ref:persons", where, "stated_by")
+            yield _Ref(str(claim.qualifiers["stated_by"]), "ref:persons", (), where, "stated_by")
         f = KINDS[KIND_OF_SEGMENT[claim.subject.split("/")[0]]].field(claim.field)
         if f.type.startswith("ref"):
-            _resolve(data, str(claim.value), f.type, where, claim.field, f.kinds)
+            yield _Ref(str(claim.value), f.type, f.kinds, where, claim.field)
+
+
+def _kind_and_key(ref: str, ftype: str, kinds: tuple[str, ...]) -> tuple[str, str] | None:
+    """The kind and key a reference names, from its form alone; None if the form is wrong."""
+    _, _, target = ftype.partition(":")
+    if ftype in ("source", "sources"):
+        target = "sources"
+    if target:
+        return target, ref
+    segment, _, key = ref.partition("/")
+    kind = KIND_OF_SEGMENT.get(segment)
+    if kind is None or not key or kind not in (kinds or KIND_OF_SEGMENT.values()):
+        return None
+    return kind, key
+
+
+def _target(
+    ref: str, ftype: str, kinds: tuple[str, ...], where: _Where, name: str
+) -> tuple[str, str]:
+    """The kind and key a reference names, or an error saying the form it must have."""
+    found = _kind_and_key(ref, ftype, kinds)
+    if found is None:
+        segments = sorted(IRI_SEGMENT[k] for k in kinds or KIND_OF_SEGMENT.values())
+        raise where.fail(
+            f"{name} {_shown(ref)} must name a record of one of: {', '.join(segments)}",
+            f"kind/key, e.g. {segments[0]}/some-id",
+        )
+    return found
+
+
+def _resolve(data: SourceData, r: _Ref) -> str:
+    """Check that a reference names an existing record; return the kind it points at."""
+    kind, key = _target(r.ref, r.ftype, r.kinds, r.where, r.name)
+    if key not in data.by_key(kind):
+        file = KINDS[kind].file
+        missing = "" if kind_files(data.directory, KINDS[kind]) else " (no such file)"
+        what = f"{r.name} {_shown(r.ref)}"
+        if ":" not in r.ftype and r.ftype != "source":
+            what += f": {IRI_SEGMENT[kind]} {_shown(key)}"
+        raise r.where.fail(
+            f"{what} is not defined in {file}{missing}",
+            f"the id of a record in {data.directory / file}",
+        )
+    return kind
+
+
+def _check_references(data: SourceData, empty: Mapping[str, list[Path]]) -> None:
+    """Every reference names an existing record (``empty``: files with no records, by kind)."""
+    references = list(_references(data))
+    _check_emptied(data, references, empty)
+    for r in references:
+        _resolve(data, r)
+
+
+def _check_emptied(
+    data: SourceData, references: list[_Ref], empty: Mapping[str, list[Path]]
+) -> None:
+    """References left dangling in a kind one of whose files holds no records are reported at
+    that file (an emptied persons.yaml), not at the first of the many it leaves dangling."""
+    count: Counter[str] = Counter()
+    first: dict[str, _Ref] = {}
+    for r in references:
+        found = _kind_and_key(r.ref, r.ftype, r.kinds)
+        if found and found[0] in empty and found[1] not in data.by_key(found[0]):
+            count[found[0]] += 1
+            first.setdefault(found[0], r)
+    for kind, r in first.items():
+        files, n = empty[kind], count[kind]
+        others = f" (nor do {len(files) - 1} other {kind} files)" if len(files) > 1 else ""
+        raise SourceDataError(
+            files[0],
+            f"holds no records{others}, and {n} reference{'s' if n > 1 else ''} to {kind} "
+            f"{'are' if n > 1 else 'is'} not defined, the first at "
+            f"{r.where.path}:{r.where.line} ({r.where.record})",
+            expected=f"the {kind} records (was the file emptied by mistake?)",
+        )
 
 
 def _check_dates_in_order(data: SourceData) -> None:
-    """A meeting's end date may not precede its start date (per source: they may disagree)."""
-    by_key: dict[tuple[str, str], dict[str, list[ClaimSpec]]] = {}
+    """A meeting's end date may not precede its start date (per source: they may disagree).
+    The latest start is compared with the earliest end, once per subject and source."""
+    latest: dict[tuple[str, str], ClaimSpec] = {}
+    earliest: dict[tuple[str, str], ClaimSpec] = {}
     for claim in data.claims:
-        if claim.field in ("start_date", "end_date", "start_year", "end_year"):
-            slot = by_key.setdefault((claim.subject, claim.source), {})
-            slot.setdefault(claim.field.split("_")[0], []).append(claim)
-    for (subject, source), fields in by_key.items():
-        for start in fields.get("start", []):
-            for end in fields.get("end", []):
-                if str(end.value) < str(start.value):
-                    raise SourceDataError(
-                        end.origin.path,
-                        f"end {end.value} is before start {start.value} (source {source})",
-                        line=end.origin.line,
-                        record=subject,
-                        expected="an end date on or after the start date",
-                    )
+        slot = (claim.subject, claim.source)
+        if claim.field in ("start_date", "start_year"):
+            if slot not in latest or str(claim.value) > str(latest[slot].value):
+                latest[slot] = claim
+        elif claim.field in ("end_date", "end_year") and (
+            slot not in earliest or str(claim.value) < str(earliest[slot].value)
+        ):
+            earliest[slot] = claim
+    for slot, end in earliest.items():
+        start = latest.get(slot)
+        if start is not None and str(end.value) < str(start.value):
+            raise SourceDataError(
+                end.origin.path,
+                f"end {end.value} is before start {start.value} (source {slot[1]})",
+                line=end.origin.line,
+                record=slot[0],
+                expected="an end date on or after the start date",
+            )

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from .errors import ProjectError
+from .graph import SET_VALUED
 from .shacl import RawResult, Shapes, Term
-from .vocab import ONTOLOGY_IRI, PREFIXES, RDFS
+from .vocab import DKG, ONTOLOGY_IRI, PREFIXES, PROV, RDF, RDFS
 
 if TYPE_CHECKING:
     import rdflib
@@ -95,6 +96,7 @@ def validate(
     else:
         raise ProjectError(f"unknown validation engine {engine!r}; choose one of {ENGINES}")
     names = _Names(data)
+    raw += disagreements(data)
     findings = [_finding(r, names, origins or {}) for r in raw]
     return Report(tuple(sorted(findings, key=lambda f: (f.severity != "Violation", f))))
 
@@ -109,6 +111,70 @@ def compiled_shapes(shapes_file: Path) -> Shapes:
 @lru_cache(maxsize=4)
 def _compile(text: bytes, name: str) -> Shapes:
     return Shapes(text, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where sources disagree (a warning, the same for both engines)
+# ---------------------------------------------------------------------------------------------
+
+_CLAIMS = f"""SELECT ?s ?p ?o ?source ?rank ?label WHERE {{
+    ?c <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o ;
+       <{PROV.wasDerivedFrom}> ?source .
+    OPTIONAL {{ ?c <{DKG.rank}> ?rank }}
+    OPTIONAL {{ ?source <{RDFS.label}> ?label }} }}"""
+
+
+def disagreements(data: ox.Store) -> list[RawResult]:
+    """A warning for each pair of values two sources give for one fact, where neither source
+    also states the other's value, neither claim is deprecated and no claim is preferred.
+
+    One pass over the claims, grouped by subject and property, instead of a SHACL-SPARQL
+    constraint: its per-pair NOT EXISTS tests ran for hours at a million triples. Values are
+    compared as the SPARQL shape did: literals of one language (IRI values are not compared)."""
+    rows = data.query(_CLAIMS)
+    assert isinstance(rows, ox.QuerySolutions)
+    facts: dict[tuple[Term, Term], dict[str, Any]] = {}
+    for row in rows:
+        s, p, o, source = row["s"], row["p"], row["o"], row["source"]
+        if p.value in SET_VALUED or not isinstance(o, ox.Literal):
+            continue
+        fact = facts.setdefault((s, p), {"claims": set(), "preferred": False, "labels": {}})
+        rank = row["rank"].value if row["rank"] is not None else ""
+        fact["preferred"] |= rank == DKG.PreferredRank
+        stated = (o, source)
+        fact["claims"].add(stated)
+        if rank == DKG.DeprecatedRank:
+            fact.setdefault("deprecated", set()).add(stated)
+        if row["label"] is not None:
+            fact["labels"].setdefault(source, set()).add(row["label"].value)
+    out = []
+    for (subject, predicate), fact in facts.items():
+        if fact["preferred"]:
+            continue
+        claims = fact["claims"]
+        shown = sorted(claims - fact.get("deprecated", set()), key=str)
+        for value, source in shown:
+            for other, other_source in shown:
+                if (
+                    source == other_source
+                    or not value.value < other.value
+                    or value.language != other.language
+                    or (value, other_source) in claims
+                    or (other, source) in claims
+                ):
+                    continue
+                for label in sorted(fact["labels"].get(source, ())):
+                    for other_label in sorted(fact["labels"].get(other_source, ())):
+                        message = (
+                            f"sources disagree: {value.value} per {label}; "
+                            f"{other.value} per {other_label}"
+                        )
+                        out.append(
+                            RawResult(
+                                "Warning", subject, predicate, value, "SourcesDisagree", message
+                            )
+                        )
+    return sorted(set(out), key=str)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,7 +300,7 @@ class _Names:
         if isinstance(node, ox.Literal):
             return self.curie(node)
         labels = sorted(
-            q.object.value
+            _plain(q.object)
             for q in self.data.quads_for_pattern(node, ox.NamedNode(RDFS.label), None, None)
         )
         return labels[0] if labels else self.curie(node)
@@ -282,4 +348,4 @@ def _finding(result: RawResult, names: _Names, origins: Mapping[str, str]) -> Fi
 
 
 def _plain(term: Term) -> str:
-    return str(term.value)
+    return str(term) if isinstance(term, ox.Triple) else str(term.value)
