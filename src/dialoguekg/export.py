@@ -17,9 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,24 +88,31 @@ def load_context(path: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def render(built: Built, ontology_file: Path, context: Mapping[str, Any]) -> dict[str, bytes]:
+def render(
+    built: Built, store: ox.Store, ontology_file: Path, context: Mapping[str, Any]
+) -> dict[str, bytes]:
     """Every dump of the graph by file name; byte-identical for the same graph.
 
-    Each line is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
-    same lines plus the ontology's with its graph name are the ``.nq`` file, and pyoxigraph
-    writes Turtle and TriG from them in that order."""
+    Each quad is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
+    same lines plus the ontology's with its graph name the ``.nq`` file (both sorted, so two
+    builds diff line by line); Turtle and TriG are written by pyoxigraph from the build's store
+    (``Built.dataset``) in its own stable order, without holding the GIL; JSON-LD by ``jsonld``.
+    """
     nt_bytes = built.ntriples()
-    nq_bytes = nt_bytes + _ontology_quads(ontology_file)
     prefixes = turtle_prefixes()
-    return {
-        f"{BASE_NAME}.ttl": _oxigraph(
-            nt_bytes, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, prefixes
-        ),
-        f"{BASE_NAME}.jsonld": jsonld(ox.parse(nt_bytes, format=ox.RdfFormat.N_TRIPLES), context),
-        f"{BASE_NAME}.nt": nt_bytes,
-        f"{BASE_NAME}.trig": _oxigraph(nq_bytes, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, prefixes),
-        f"{BASE_NAME}.nq": nq_bytes,
-    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        turtle = pool.submit(
+            store.dump, format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=prefixes
+        )
+        trig = pool.submit(store.dump, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+        document = jsonld(built.lines, context)
+        return {
+            f"{BASE_NAME}.ttl": bytes(turtle.result() or b""),
+            f"{BASE_NAME}.jsonld": document,
+            f"{BASE_NAME}.nt": nt_bytes,
+            f"{BASE_NAME}.trig": bytes(trig.result() or b""),
+            f"{BASE_NAME}.nq": nt_bytes + _ontology_quads(ontology_file),
+        }
 
 
 def turtle_prefixes() -> dict[str, str]:
@@ -139,28 +148,47 @@ def _oxigraph(
 # ---------------------------------------------------------------------------------------------
 
 
-def jsonld(triples: Iterable[ox.Triple], context: Mapping[str, Any]) -> bytes:
-    """The triples as JSON-LD compacted with ``context``, in one pass over triples sorted by
-    subject (the build's order); arrays sorted, so output is stable.
+def jsonld(lines: Iterable[str], context: Mapping[str, Any]) -> bytes:
+    """N-Triples lines, sorted by subject (the build's order), as JSON-LD compacted with
+    ``context``: one node object per line, keys and arrays sorted, so output is stable.
 
-    pyoxigraph writes only expanded JSON-LD and PyLD or rdflib compaction is slow at scale
-    (bench/bench.py), so this writer applies the context's prefixes and terms itself: the
-    terms with ``"@type": "@id"`` take IRIs as strings, literals go under the compact IRI."""
+    pyoxigraph writes only expanded JSON-LD, and compacting a million triples with PyLD or
+    rdflib takes minutes (bench/bench.py), so this writer applies the context's prefixes and
+    terms itself in one pass: terms with ``"@type": "@id"`` take IRIs as strings, literals go
+    under the compact IRI. Each node is encoded by the json module's C encoder."""
     compactor = _Compactor(context)
-    nodes: list[dict[str, Any]] = []
-    subject: Any = None
+    nodes: list[tuple[str, str]] = []
+    subject = ""
     properties: dict[str, list[Any]] = {}
-    for triple in triples:
-        if triple.subject != subject:
-            if subject is not None:
+    for line in lines:
+        s, p, rest = line.split(" ", 2)
+        if s != subject:
+            if subject:
                 nodes.append(compactor.node(subject, properties))
-            subject, properties = triple.subject, {}
-        key, value = compactor.entry(triple.predicate, triple.object)
+            subject, properties = s, {}
+        key, value = compactor.entry(p, rest[:-2])
         properties.setdefault(key, []).append(value)
-    if subject is not None:
+    if subject:
         nodes.append(compactor.node(subject, properties))
-    document = {"@context": dict(context), "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    head = json.dumps(dict(context), ensure_ascii=False, indent=1, sort_keys=True)
+    body = ",\n".join(text for _, text in sorted(nodes))
+    return f'{{"@context": {head},\n"@graph": [\n{body}\n]}}\n'.encode()
+
+
+_UNESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """The string an N-Triples literal's escapes stand for."""
+    if "\\" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        return chr(int(code[1:], 16)) if len(code) > 1 else _ECHAR.get(code, code)
+
+    return _UNESCAPE.sub(one, text)
 
 
 class _Compactor:
@@ -176,6 +204,7 @@ class _Compactor:
             if isinstance(definition, dict) and "@id" in definition:
                 iri = self.expand(str(definition["@id"]))
                 self.terms[iri] = (name, definition.get("@type") == "@id")
+        self._compact: dict[str, str] = {}
 
     def expand(self, value: str) -> str:
         prefix, colon, local = value.partition(":")
@@ -185,40 +214,50 @@ class _Compactor:
         return value
 
     def iri(self, value: str) -> str:
-        for name, namespace in self.prefixes:
-            if value.startswith(namespace) and len(value) > len(namespace):
-                return f"{name}:{value[len(namespace) :]}"
-        return value
+        """A compact IRI (``dkg:Meeting``, ``id:person/xi-jinping``) where a prefix fits."""
+        found = self._compact.get(value)
+        if found is None:
+            found = value
+            for name, namespace in self.prefixes:
+                if value.startswith(namespace) and len(value) > len(namespace):
+                    found = f"{name}:{value[len(namespace) :]}"
+                    break
+            if len(self._compact) < 100_000:  # predicates, classes, frequent objects
+                self._compact[value] = found
+        return found
 
-    def term(self, term: Any) -> str:
-        if isinstance(term, ox.BlankNode):
-            return f"_:{term.value}"
-        return self.iri(term.value)
+    def term(self, text: str) -> str:
+        """An IRI or blank node written in N-Triples, compacted."""
+        return text if text.startswith("_:") else self.iri(text[1:-1])
 
-    def entry(self, predicate: ox.NamedNode, obj: Any) -> tuple[str, Any]:
-        """The key and compacted value of one property value."""
-        if predicate.value == RDF.type and isinstance(obj, ox.NamedNode):
-            return "@type", self.iri(obj.value)
-        name, takes_iris = self.terms.get(predicate.value, (None, False))
-        is_literal = isinstance(obj, ox.Literal)
-        key = name if name and takes_iris != is_literal else self.iri(predicate.value)
+    def entry(self, predicate: str, obj: str) -> tuple[str, Any]:
+        """The key and compacted value of one property value (terms in N-Triples form)."""
+        p = predicate[1:-1]
+        if p == RDF.type and obj.startswith("<"):
+            return "@type", self.iri(obj[1:-1])
+        name, takes_iris = self.terms.get(p, ("", False))
+        is_literal = obj.startswith('"')
+        key = name if name and takes_iris != is_literal else self.iri(p)
         if not is_literal:
             value = self.term(obj)
             return key, value if name and takes_iris else {"@id": value}
-        if obj.language:
-            return key, {"@language": obj.language, "@value": obj.value}
-        if obj.datatype.value == XSD.string:
-            return key, obj.value
-        return key, {"@type": self.iri(obj.datatype.value), "@value": obj.value}
+        end = obj.rindex('"')
+        lexical, suffix = _unescape(obj[1:end]), obj[end + 1 :]
+        if suffix.startswith("@"):
+            return key, {"@language": suffix[1:], "@value": lexical}
+        if not suffix or suffix == f"^^<{XSD.string}>":
+            return key, lexical
+        return key, {"@type": self.iri(suffix[3:-1]), "@value": lexical}
 
-    def node(self, subject: Any, properties: dict[str, list[Any]]) -> dict[str, Any]:
+    def node(self, subject: str, properties: dict[str, list[Any]]) -> tuple[str, str]:
+        """The node's compact id and its JSON text."""
         node: dict[str, Any] = {"@id": self.term(subject)}
         for key, values in properties.items():
-            ordered = sorted(
-                values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
-            )
-            node[key] = ordered[0] if len(ordered) == 1 else ordered
-        return node
+            if len(values) == 1:
+                node[key] = values[0]
+            else:
+                node[key] = sorted(values, key=lambda v: json.dumps(v, sort_keys=True))
+        return node["@id"], json.dumps(node, ensure_ascii=False, sort_keys=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,7 +411,7 @@ def all_files(
     """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``; ``store``
     is the build's own (``Built.dataset``), made here if not given."""
     store = store if store is not None else built.dataset(ontology_file)
-    files = render(built, ontology_file, context)
+    files = render(built, store, ontology_file, context)
     files["void.ttl"] = describe(store, len(built), files, modified_date())
     files[CHECKSUMS] = checksums(files)
     return files

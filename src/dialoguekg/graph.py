@@ -82,13 +82,17 @@ class Built:
     lines: list[str]
     origins: dict[str, str]
     claims: list[ClaimRow] = field(default_factory=list)
+    _document: bytes | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.lines)
 
     def ntriples(self) -> bytes:
-        """The graph as an N-Triples document, sorted (byte-identical for the same data)."""
-        return ("\n".join(self.lines) + "\n").encode("utf-8") if self.lines else b""
+        """The graph as an N-Triples document, sorted (byte-identical for the same data); made
+        once, as the store, the dumps and their checksums all read it."""
+        if self._document is None:
+            self._document = ("\n".join(self.lines) + "\n").encode() if self.lines else b""
+        return self._document
 
     def dataset(self, ontology_file: Path | None = None) -> ox.Store:
         """A pyoxigraph store: the graph in the default graph, the ontology in its named graph

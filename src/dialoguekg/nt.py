@@ -19,7 +19,9 @@ def iri(value: str) -> str:
 
 def literal(text: str, *, lang: str | None = None, datatype: str | None = None) -> str:
     """A literal: plain (xsd:string), language-tagged (tag lower-cased) or typed."""
-    quoted = '"' + text.translate(_ESCAPES) + '"'
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
+        text = text.translate(_ESCAPES)
+    quoted = '"' + text + '"'
     if lang:
         return f"{quoted}@{lang.lower()}"
     if datatype and datatype != XSD.string:

@@ -68,23 +68,43 @@ def find(root: Path | None = None) -> Project:
 
 
 @dataclass(frozen=True)
-class Compiled:
-    """The outcome of reading, building and validating: the graph, its store and its report.
-
-    ``counts`` are the records read by kind (the summary's figures); ``store`` holds the graph
-    in its default graph and the ontology in its named graph, as the N-Quads dump does."""
+class Prepared:
+    """The graph read and built: ``counts`` are the records read by kind (the summary's
+    figures); ``store`` holds the graph in its default graph and the ontology in its named
+    graph, as the N-Quads dump does."""
 
     counts: dict[str, int]
     claims: int
     built: graph_stage.Built
     store: ox.Store
+
+
+@dataclass(frozen=True)
+class Compiled(Prepared):
+    """The graph read, built and validated."""
+
     report: validate.Report
 
 
 def compile_graph(
     project: Project, data_dir: Path, progress: Progress, engine: str = "fast"
 ) -> Compiled:
-    """Read ``data_dir``, build the graph and validate it (raises SourceDataError on bad input).
+    """Read ``data_dir``, build the graph and validate it (raises SourceDataError on bad input)."""
+    prepared = prepare(project, data_dir, progress)
+    return check(project, prepared, progress, engine)
+
+
+def check(project: Project, prepared: Prepared, progress: Progress, engine: str) -> Compiled:
+    """Validate a prepared graph against the project's shapes."""
+    progress(f"validating against {project.shapes_file}")
+    built = prepared.built
+    report = validate.validate(prepared.store, project.shapes_file, built.origins, engine=engine)
+    progress(f"  {len(report.violations)} violations, {len(report.warnings)} warnings")
+    return Compiled(prepared.counts, prepared.claims, built, prepared.store, report)
+
+
+def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
+    """Read ``data_dir`` and build the graph and its store (raises SourceDataError on bad input).
 
     The records are dropped once the graph is built: at a million triples they would double
     the memory the rest of the build needs."""
@@ -98,7 +118,4 @@ def compile_graph(
     del data
     store = built.dataset(project.ontology_file)
     progress(f"  {len(built)} triples")
-    progress(f"validating against {project.shapes_file}")
-    report = validate.validate(store, project.shapes_file, built.origins, engine=engine)
-    progress(f"  {len(report.violations)} violations, {len(report.warnings)} warnings")
-    return Compiled(counts, claims, built, store, report)
+    return Prepared(counts, claims, built, store)

@@ -232,7 +232,8 @@ def serialize(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any]
     if fmt.name == "jsonld":
         from .export import jsonld
 
-        return jsonld(sorted(triples, key=lambda t: str(t.subject)), context)
+        text = bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+        return jsonld(sorted(text.splitlines()), context)
     prefixes = {p: ns for p, ns in PREFIXES.items() if p != "id"}
     output = ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes)
     return bytes(output or b"")

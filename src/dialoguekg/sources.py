@@ -31,6 +31,7 @@ import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Final
 
@@ -76,7 +77,11 @@ class Kind:
     cite: str = DCTERMS.source
 
     def field(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
 
 
 def _common(*extra: Field, source_many: bool = False) -> tuple[Field, ...]:
@@ -1585,12 +1590,12 @@ def _references(data: SourceData) -> Iterator[_Ref]:
     reference values, in the order their errors are reported."""
     for record in data.all():
         kind = KINDS[record.kind]
+        label = ""
         for f in kind.fields:
             if f.name not in record.values or not f.type.startswith(("ref", "source")):
                 continue
-            where = _Where(
-                record.origin.path, record.lines.get(f.name, record.origin.line), record.describe()
-            )
+            label = label or record.describe()
+            where = _Where(record.origin.path, record.lines.get(f.name, record.origin.line), label)
             value = record.values[f.name]
             single_type = f.type.replace("refs", "ref").replace("sources", "source")
             for ref in value if isinstance(value, list) else [value]:
