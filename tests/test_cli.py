@@ -245,3 +245,21 @@ def test_more_bad_input_is_one_clear_line(
         err = capsys.readouterr().err
         assert re.search(message, err), (argv, err)
         assert err.count("\n") == 1 or "reading" in err, err
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["query", "--list"], ["query", "meetings"], ["build", "--out", "OUT"]]
+)
+def test_commands_import_neither_rdflib_nor_pyshacl(argv: list[str], tmp_path: Path) -> None:
+    """rdflib costs ~130 ms to import and pySHACL ~250 ms; only the reference validator
+    (``validate --engine pyshacl``) needs them."""
+    argv = [str(tmp_path / "dist") if a == "OUT" else a for a in argv]
+    probe = (
+        "import sys\nfrom dialoguekg.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('rdflib', 'pyshacl') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"

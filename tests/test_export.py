@@ -160,3 +160,30 @@ def test_source_date_epoch_sets_the_modified_date(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
     with pytest.raises(DialogueKGError, match="SOURCE_DATE_EPOCH"):
         export.modified_date()
+
+
+def test_jsonld_writer_keeps_every_kind_of_term(project: Project) -> None:
+    """Our one-pass writer against rdflib's N-Triples reading of the same lines: escapes,
+    languages, datatypes, a term that takes IRIs given a literal, IRIs without a prefix."""
+    a, b = "<https://w3id.org/dialoguekg/id/person/a>", "<https://w3id.org/dialoguekg/id/person/b>"
+    label, same = (
+        "<http://www.w3.org/2000/01/rdf-schema#label>",
+        "<http://www.w3.org/2002/07/owl#sameAs>",
+    )
+    dkg, xsd = "https://w3id.org/dialoguekg/def#", "http://www.w3.org/2001/XMLSchema#"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    lines = sorted(
+        [
+            f'{a} {label} "say \\"hi\\"\\n\\\\ \\u00e9t\\u00E9"@en .',
+            f'{a} {label} "A"@zh-hans .',
+            f"{a} {same} <http://www.wikidata.org/entity/Q1> .",
+            f'{a} {same} "not an IRI" .',
+            f"{a} <http://example.org/p> <http://example.org/o> .",
+            f'{a} <{dkg}partyCount> "45"^^<{xsd}integer> .',
+            f"{a} {rdf_type} <{dkg}Person> .",
+            f'{b} <{dkg}wikidataId> "Q2" .',
+        ]
+    )
+    document = export.jsonld(lines, export.load_context(project.context_file))
+    expected = Graph().parse(data="\n".join(lines), format="nt")
+    assert isomorphic(Graph().parse(data=document, format="json-ld"), expected)

@@ -160,18 +160,19 @@ def _build(project: Project, data_dir: Path, out: Path) -> None:
 
     context = export.load_context(project.context_file)
     prepared = project_mod.prepare(project, data_dir, _progress)
-    built, store = prepared.built, prepared.store
-    # The dumps are rendered while the shapes are checked (pyoxigraph validates without the
-    # GIL); they are written only if the graph conforms.
+    built = prepared.built
+    # JSON-LD (Python) is written while pyoxigraph loads the store and checks the shapes,
+    # which it does without the GIL; the dumps are written only if the graph conforms.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        rendering = pool.submit(export.all_files, built, project.ontology_file, context, store)
-        compiled = project_mod.check(project, prepared, _progress, "fast")
+        document = pool.submit(export.jsonld, built.lines, context)
+        store = built.dataset(project.ontology_file)
+        compiled = project_mod.check(project, prepared, store, _progress, "fast")
         for finding in compiled.report.warnings:
             _progress(finding.line())
         if not compiled.report.conforms:
             raise NotConformingError(compiled.report.text())
         _progress(f"writing {out}")
-        files = rendering.result()
+        files = export.all_files(built, project.ontology_file, context, store, document.result())
     export.write(out, files)
     for line in export.link_counts(store):
         _progress(line)

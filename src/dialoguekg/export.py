@@ -89,14 +89,19 @@ def load_context(path: Path) -> dict[str, Any]:
 
 
 def render(
-    built: Built, store: ox.Store, ontology_file: Path, context: Mapping[str, Any]
+    built: Built,
+    store: ox.Store,
+    ontology_file: Path,
+    context: Mapping[str, Any],
+    document: bytes | None = None,
 ) -> dict[str, bytes]:
     """Every dump of the graph by file name; byte-identical for the same graph.
 
     Each quad is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
     same lines plus the ontology's with its graph name the ``.nq`` file (both sorted, so two
     builds diff line by line); Turtle and TriG are written by pyoxigraph from the build's store
-    (``Built.dataset``) in its own stable order, without holding the GIL; JSON-LD by ``jsonld``.
+    (``Built.dataset``) in its own stable order, without holding the GIL; JSON-LD by ``jsonld``
+    (or given, when the caller wrote it already, e.g. while the store loaded).
     """
     nt_bytes = built.ntriples()
     prefixes = turtle_prefixes()
@@ -105,7 +110,8 @@ def render(
             store.dump, format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=prefixes
         )
         trig = pool.submit(store.dump, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-        document = jsonld(built.lines, context)
+        if document is None:
+            document = jsonld(built.lines, context)
         return {
             f"{BASE_NAME}.ttl": bytes(turtle.result() or b""),
             f"{BASE_NAME}.jsonld": document,
@@ -407,11 +413,13 @@ def all_files(
     ontology_file: Path,
     context: Mapping[str, Any],
     store: ox.Store | None = None,
+    document: bytes | None = None,
 ) -> dict[str, bytes]:
     """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``; ``store``
-    is the build's own (``Built.dataset``), made here if not given."""
+    is the build's own (``Built.dataset``), made here if not given, and ``document`` its
+    JSON-LD if already written."""
     store = store if store is not None else built.dataset(ontology_file)
-    files = render(built, store, ontology_file, context)
+    files = render(built, store, ontology_file, context, document)
     files["void.ttl"] = describe(store, len(built), files, modified_date())
     files[CHECKSUMS] = checksums(files)
     return files

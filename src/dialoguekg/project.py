@@ -69,20 +69,23 @@ def find(root: Path | None = None) -> Project:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The graph read and built: ``counts`` are the records read by kind (the summary's
-    figures); ``store`` holds the graph in its default graph and the ontology in its named
-    graph, as the N-Quads dump does."""
+    """The graph read and built; ``counts`` are the records read by kind (the summary's
+    figures) and ``claims`` the claims read."""
+
+    counts: dict[str, int]
+    claims: int
+    built: graph_stage.Built
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The graph read, built and validated; ``store`` holds the graph in its default graph and
+    the ontology in its named graph, as the N-Quads dump does."""
 
     counts: dict[str, int]
     claims: int
     built: graph_stage.Built
     store: ox.Store
-
-
-@dataclass(frozen=True)
-class Compiled(Prepared):
-    """The graph read, built and validated."""
-
     report: validate.Report
 
 
@@ -91,20 +94,22 @@ def compile_graph(
 ) -> Compiled:
     """Read ``data_dir``, build the graph and validate it (raises SourceDataError on bad input)."""
     prepared = prepare(project, data_dir, progress)
-    return check(project, prepared, progress, engine)
+    return check(project, prepared, prepared.built.dataset(project.ontology_file), progress, engine)
 
 
-def check(project: Project, prepared: Prepared, progress: Progress, engine: str) -> Compiled:
-    """Validate a prepared graph against the project's shapes."""
+def check(
+    project: Project, prepared: Prepared, store: ox.Store, progress: Progress, engine: str
+) -> Compiled:
+    """Validate a prepared graph, loaded in ``store``, against the project's shapes."""
     progress(f"validating against {project.shapes_file}")
     built = prepared.built
-    report = validate.validate(prepared.store, project.shapes_file, built.origins, engine=engine)
+    report = validate.validate(store, project.shapes_file, built.origins, engine=engine)
     progress(f"  {len(report.violations)} violations, {len(report.warnings)} warnings")
-    return Compiled(prepared.counts, prepared.claims, built, prepared.store, report)
+    return Compiled(prepared.counts, prepared.claims, built, store, report)
 
 
 def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
-    """Read ``data_dir`` and build the graph and its store (raises SourceDataError on bad input).
+    """Read ``data_dir`` and build the graph (raises SourceDataError on bad input).
 
     The records are dropped once the graph is built: at a million triples they would double
     the memory the rest of the build needs."""
@@ -116,6 +121,5 @@ def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
     progress("building the graph")
     built = graph_stage.build(data)
     del data
-    store = built.dataset(project.ontology_file)
     progress(f"  {len(built)} triples")
-    return Prepared(counts, claims, built, store)
+    return Prepared(counts, claims, built)
