@@ -151,15 +151,36 @@ def test_pure_python_parser_refuses_alike(
         sources.load(broken_copy(tmp_path, case))
 
 
-def test_pure_python_parser_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:
-    def summary(data: sources.SourceData) -> list[Any]:
-        records = [(r.ref, repr(r.values), str(r.origin), r.lines) for r in data.all()]
-        claims = [(c.subject, c.field, repr(c.value), c.source, str(c.origin)) for c in data.claims]
-        return [records, claims]
+def summary(data: sources.SourceData) -> list[Any]:
+    records = [(r.ref, repr(r.values), str(r.origin), r.lines) for r in data.all()]
+    claims = [(c.subject, c.field, repr(c.value), c.source, str(c.origin)) for c in data.claims]
+    return [records, claims]
 
+
+def test_pure_python_parser_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = summary(sources.load(ROOT / "data"))
     monkeypatch.setattr(yaml, "__with_libyaml__", False)
     assert summary(sources.load(ROOT / "data")) == fast
+
+
+def test_parsing_in_two_processes_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large data folder is parsed in two processes: the same records, lines and claims."""
+    one = summary(sources.load(ROOT / "data"))
+    monkeypatch.setattr(sources, "PARALLEL_FROM", 0)
+    assert summary(sources.load(ROOT / "data")) == one
+
+
+@pytest.mark.parametrize(
+    "name", ["malformed-yaml", "duplicate-id", "undefined-person", "alias-bomb-as-a-name"]
+)
+def test_parsing_in_two_processes_refuses_alike(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first error in file order, whichever process found it."""
+    case = next(c for c in CASE_LIST if c["name"] == name)
+    monkeypatch.setattr(sources, "PARALLEL_FROM", 0)
+    with pytest.raises(SourceDataError, match=case["message"]):
+        sources.load(broken_copy(tmp_path, case))
 
 
 def test_library_raises_source_data_error_with_location(tmp_path: Path) -> None:

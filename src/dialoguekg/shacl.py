@@ -22,6 +22,7 @@ SHACL: https://www.w3.org/TR/shacl/
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -59,6 +60,7 @@ class _Check:
     path: Term | None
     node_value: bool = False  # the focus node is also the value (node-level constraints)
     sparql: bool = False  # a SPARQL-based constraint: path, value and message from the rows
+    min_count: int = 0  # for a merged cardinality check: which bound ?n broke
 
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -200,6 +202,9 @@ class Shapes:
         parts += [f"{{ ?this {p} [] }}" for p in self._objects(shape, SH.targetSubjectsOf)]
         parts += [f"{{ [] {p} ?this }}" for p in self._objects(shape, SH.targetObjectsOf)]
         parts += [f"{{ VALUES ?this {{ {n} }} }}" for n in self._objects(shape, SH.targetNode)]
+        classes = self._objects(shape, SH.targetClass)
+        if len(parts) == 1 and len(classes) == 1 and len(self._classes(classes[0])) == 1:
+            return parts[0]  # one class, no subclass: each instance once already
         return f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(parts)} }} }}"
 
     def _path(self, path: Term) -> str:
@@ -224,13 +229,19 @@ class Shapes:
             return "(" + "/".join(self._path(p) for p in self._list(path)) + ")"
         raise ProjectError(f"{self.name}: {path} is not a SHACL path")
 
-    def _instances(self, v: str, cls: Term) -> str:
-        """A pattern binding ``v`` to instances of ``cls`` or of its subclasses."""
+    def _classes(self, cls: Term) -> list[str]:
+        """``cls`` and its subclasses."""
         if not isinstance(cls, ox.NamedNode):
             raise ProjectError(f"{self.name}: class {cls} is not an IRI")
-        classes = " ".join(f"<{c}>" for c in self._subclasses.get(cls.value, [cls.value]))
+        return self._subclasses.get(cls.value, [cls.value])
+
+    def _instances(self, v: str, cls: Term) -> str:
+        """A pattern binding ``v`` to instances of ``cls`` or of its subclasses."""
+        classes = self._classes(cls)
+        if len(classes) == 1:
+            return f"{v} <{RDF.type}> <{classes[0]}> ."
         t = self._var()
-        return f"VALUES {t} {{ {classes} }} {v} <{RDF.type}> {t} ."
+        return f"VALUES {t} {{ {' '.join(f'<{c}>' for c in classes)} }} {v} <{RDF.type}> {t} ."
 
     def _var(self) -> str:
         self._fresh += 1
@@ -244,9 +255,10 @@ class Shapes:
         def check(
             component: str, where: str, node_value: bool = False, having: str | None = None
         ) -> _Check:
-            if having is not None:  # cardinality: the focus node, no value
+            if having is not None:  # cardinality: the focus node and the count, no value
                 query = (
-                    f"SELECT ?this WHERE {{ {targets} {where} }} GROUP BY ?this HAVING ({having})"
+                    f"SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {targets} {where} }} "
+                    f"GROUP BY ?this HAVING ({having})"
                 )
             else:
                 select = (
@@ -263,17 +275,27 @@ class Shapes:
             p = self._path(path)
             values, v = f"?this {p} ?value .", "?value"
         node_level = path is None
-        min_count = self._int(shape, SH.minCount)
-        if min_count == 1:
-            yield check("MinCountConstraintComponent", f"MINUS {{ ?this {p} [] }}")
+        min_count, max_count = self._int(shape, SH.minCount), self._int(shape, SH.maxCount)
+        if min_count and max_count is not None:  # one query for both bounds
+            both = check(
+                "MaxCountConstraintComponent",
+                f"OPTIONAL {{ ?this {p} ?value }}",
+                having=f"COUNT(DISTINCT ?value) < {min_count} "
+                f"|| COUNT(DISTINCT ?value) > {max_count}",
+            )
+            yield dataclasses.replace(both, min_count=min_count)
+        elif min_count == 1:
+            yield check(
+                "MinCountConstraintComponent",
+                f"OPTIONAL {{ ?this {p} ?_any }} FILTER (!BOUND(?_any))",
+            )
         elif min_count:
             yield check(
                 "MinCountConstraintComponent",
                 f"OPTIONAL {{ ?this {p} ?value }}",
                 having=f"COUNT(DISTINCT ?value) < {min_count}",
             )
-        max_count = self._int(shape, SH.maxCount)
-        if max_count is not None:
+        elif max_count is not None:
             yield check(
                 "MaxCountConstraintComponent",
                 f"?this {p} ?value .",
@@ -282,7 +304,10 @@ class Shapes:
         for component, expression in self._value_expressions(shape, v):
             yield check(component, f"{values} FILTER (!({expression}))", node_level)
         for cls in self._objects(shape, SH["class"]):
-            where = f"{values} MINUS {{ {self._instances(v, cls)} }}"
+            t = self._var()
+            types = " ".join(f"<{c}>" for c in self._classes(cls))
+            where = f"{values} OPTIONAL {{ VALUES {t} {{ {types} }} {v} <{RDF.type}> {t} }} "
+            where += f"FILTER (!BOUND({t}))"
             yield check("ClassConstraintComponent", where, node_level)
         for alternatives in self._objects(shape, SH["or"]):
             yield check("OrConstraintComponent", self._or(alternatives, values, v), node_level)
@@ -463,8 +488,11 @@ def _read(check: _Check, row: ox.QuerySolution, names: list[str]) -> RawResult:
             check.severity, focus, bindings.get("path"), value, check.component, message
         )
     value = focus if check.node_value else (row["value"] if "value" in names else None)
-    message = check.message or f"does not satisfy {check.component}"
-    return RawResult(check.severity, focus, check.path, value, check.component, message)
+    component = check.component
+    if check.min_count and int(_plain(row["n"])) < check.min_count:
+        component = "MinCountConstraintComponent"
+    message = check.message or f"does not satisfy {component}"
+    return RawResult(check.severity, focus, check.path, value, component, message)
 
 
 def _plain(term: Term) -> str:
