@@ -84,9 +84,18 @@ def note(message: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def optional(function: Callable[[], object], repeat: int) -> float | None:
+    """The median time of a candidate from an optional package, or None if it is missing."""
+    try:
+        return median_seconds(function, repeat)
+    except ImportError:
+        return None
+
+
 def stages(project: Project, repeat: int) -> None:
     """Each stage of the build in process, with the candidates measured for validation
     (the fast SPARQL path against pySHACL) and JSON-LD (our writer against rdflib's)."""
+
     import pyoxigraph as ox
 
     from dialoguekg import export, graph, sources, validate
@@ -103,7 +112,22 @@ def stages(project: Project, repeat: int) -> None:
         g = Graph().parse(data=nt, format="nt")
         return g.serialize(format="json-ld", context=dict(context), auto_compact=True)
 
-    rows: list[tuple[str, float]] = [
+    def turbo() -> object:  # pyshacl-turbo: a Rust SHACL engine with pySHACL's API (PyPI)
+        import pyshacl_turbo
+
+        return pyshacl_turbo.validate(
+            store, shacl_graph=project.shapes(), inference="none", allow_warnings=True
+        )
+
+    def pyld() -> object:  # PyLD: the JSON-LD reference implementation in Python (PyPI)
+        import json
+
+        from pyld import jsonld as pyld_jsonld  # type: ignore[import-not-found]
+
+        expanded = json.loads(store.dump(format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph()))
+        return pyld_jsonld.compact(expanded, {"@context": dict(context)})
+
+    rows: list[tuple[str, float | None]] = [
         ("read data/", median_seconds(lambda: sources.load(project.data_dir), repeat)),
         ("build graph (N-Triples lines)", median_seconds(lambda: graph.build(data), repeat)),
         (
@@ -122,11 +146,11 @@ def stages(project: Project, repeat: int) -> None:
         ),
         (
             "JSON-LD, our writer",
-            median_seconds(
-                lambda: export.jsonld(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), context), repeat
-            ),
+            median_seconds(lambda: export.jsonld(built.lines, context), repeat),
         ),
+        ("validate, pyshacl-turbo (candidate)", optional(turbo, 1)),
         ("JSON-LD, rdflib compaction", median_seconds(rdflib_jsonld, repeat)),
+        ("JSON-LD, PyLD compaction (candidate)", optional(pyld, 1)),
         (
             "all dumps",
             median_seconds(
@@ -137,7 +161,7 @@ def stages(project: Project, repeat: int) -> None:
     table(
         f"build stages, {len(built)} triples, median of {repeat}",
         ["stage", "ms"],
-        [[name, f"{s * 1000:.0f}"] for name, s in rows],
+        [[name, "not installed" if s is None else f"{s * 1000:.0f}"] for name, s in rows],
     )
 
 

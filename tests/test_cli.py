@@ -248,12 +248,21 @@ def test_more_bad_input_is_one_clear_line(
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["query", "--list"], ["query", "meetings"], ["build", "--out", "OUT"]]
+    "argv",
+    [
+        ["--help"],
+        ["query", "--list"],
+        ["query", "meetings", "--dist", "DIST"],
+        ["build", "--out", "OUT"],
+        ["validate"],
+    ],
 )
-def test_commands_import_neither_rdflib_nor_pyshacl(argv: list[str], tmp_path: Path) -> None:
+def test_commands_import_neither_rdflib_nor_pyshacl(
+    argv: list[str], tmp_path: Path, dist: Path
+) -> None:
     """rdflib costs ~130 ms to import and pySHACL ~250 ms; only the reference validator
     (``validate --engine pyshacl``) needs them."""
-    argv = [str(tmp_path / "dist") if a == "OUT" else a for a in argv]
+    argv = [{"OUT": str(tmp_path / "out"), "DIST": str(dist)}.get(a, a) for a in argv]
     probe = (
         "import sys\nfrom dialoguekg.cli import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"

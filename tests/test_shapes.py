@@ -105,14 +105,50 @@ def test_broken_shapes_graph_is_refused(project: Project, tmp_path: Path, engine
         validate.validate(mini_store(project), shapes, engine=engine)
 
 
-def test_fast_path_refuses_what_it_cannot_check(project: Project, tmp_path: Path) -> None:
-    """A constraint the fast engine does not know is an error, never a rule silently skipped."""
+@pytest.mark.parametrize(
+    "shape,refusal",
+    [
+        ('sh:property [ sh:path rdfs:label ; sh:minLength 2 ; sh:message "m" ]', "minLength"),
+        ('sh:property [ sh:path rdfs:label ; sh:hasValue "A"@en ; sh:message "m" ]', "hasValue"),
+        ("sh:or ( [ sh:path rdfs:label ] [ sh:path skos:altLabel ] )", "inside sh:or"),
+        (
+            'sh:sparql [ sh:select "SELECT ?value WHERE { $this rdfs:label ?value }" ]',
+            "must select \\$this",
+        ),
+    ],
+    ids=["unknown-component", "has-value-on-a-path", "or-without-min-count", "this-not-selected"],
+)
+def test_fast_path_refuses_what_it_cannot_check(
+    project: Project, tmp_path: Path, shape: str, refusal: str
+) -> None:
+    """A constraint the fast engine does not implement as pySHACL does is an error naming
+    the shape, never a rule silently skipped or checked differently."""
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text(
         project.shapes_file.read_text(encoding="utf-8")
-        + "\ndkgsh:Odd a sh:NodeShape ; sh:targetClass dkg:Person ;"
-        ' sh:property [ sh:path rdfs:label ; sh:minLength 2 ; sh:message "short" ] .\n',
+        + f"\ndkgsh:Odd a sh:NodeShape ; sh:targetClass dkg:Person ; {shape} .\n",
         encoding="utf-8",
     )
-    with pytest.raises(ProjectError, match=r"minLength.*--engine pyshacl"):
+    with pytest.raises(ProjectError, match=rf"{refusal}.*--engine pyshacl"):
         validate.validate(mini_store(project), shapes, engine="fast")
+
+
+def test_a_value_with_a_backslash_is_printed_as_it_is(project: Project) -> None:
+    store = mini_store(project, 'INSERT DATA { <meeting/2021> dkg:countryCount "C:\\\\d" }')
+    report = run(store, project, "fast")
+    assert any("C:\\d has no claim citing a source" in f.message for f in report.violations)
+
+
+def test_every_shape_states_its_rule(project: Project) -> None:
+    """Both engines print the shape's own sh:message; without one they word it differently."""
+    shapes = ox.Store()
+    shapes.load(path=str(project.shapes_file), format=ox.RdfFormat.TURTLE)
+    rows = shapes.query(
+        """PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT ?shape WHERE {
+          { [] sh:property ?shape } UNION { ?shape sh:sparql [] } UNION { ?shape sh:or [] }
+          FILTER NOT EXISTS { ?shape sh:message [] }
+          FILTER NOT EXISTS { ?shape sh:sparql [ sh:message [] ] } }"""
+    )
+    assert isinstance(rows, ox.QuerySolutions)
+    assert [str(row["shape"]) for row in rows] == []

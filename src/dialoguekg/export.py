@@ -225,8 +225,10 @@ class _Compactor:
         if found is None:
             found = value
             for name, namespace in self.prefixes:
-                if value.startswith(namespace) and len(value) > len(namespace):
-                    found = f"{name}:{value[len(namespace) :]}"
+                local = value[len(namespace) :]
+                # "p://…" would read as an absolute IRI (JSON-LD 1.1, IRI expansion 6.2)
+                if value.startswith(namespace) and local and not local.startswith("//"):
+                    found = f"{name}:{local}"
                     break
             if len(self._compact) < 100_000:  # predicates, classes, frequent objects
                 self._compact[value] = found

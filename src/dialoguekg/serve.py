@@ -233,7 +233,7 @@ def serialize(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any]
         from .export import jsonld
 
         text = bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-        return jsonld(sorted(text.splitlines()), context)
+        return jsonld(sorted(line for line in text.split("\n") if line), context)
     prefixes = {p: ns for p, ns in PREFIXES.items() if p != "id"}
     output = ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes)
     return bytes(output or b"")

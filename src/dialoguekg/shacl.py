@@ -22,7 +22,9 @@ SHACL: https://www.w3.org/TR/shacl/
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -134,7 +136,7 @@ class Shapes:
 
     def _message(self, shape: Term) -> str | None:
         messages = self._objects(shape, SH.message)
-        return _plain(messages[0]) if messages else None
+        return plain(messages[0]) if messages else None
 
     def _severity(self, shape: Term) -> str:
         severity = self._value(shape, SH.severity)
@@ -181,6 +183,11 @@ class Shapes:
             if self._deactivated(shape):
                 continue
             self._check_supported(shape)
+            if self._objects(shape, SH.path):
+                raise ProjectError(
+                    f"{self.name}: the fast validator supports targets on node shapes only "
+                    f"({shape} has a path); use --engine pyshacl"
+                )
             targets = self._targets(shape)
             yield from self._constraints(shape, targets, None)
             for prop in self._objects(shape, SH.property):
@@ -320,7 +327,7 @@ class Shapes:
         for datatype in self._objects(shape, SH.datatype):
             yield "DatatypeConstraintComponent", f"isLiteral({v}) && DATATYPE({v}) = {datatype}"
         for kind in self._objects(shape, SH.nodeKind):
-            yield "NodeKindConstraintComponent", _NODE_KINDS[_plain(kind)].format(v=v)
+            yield "NodeKindConstraintComponent", _NODE_KINDS[plain(kind)].format(v=v)
         for pattern in self._objects(shape, SH.pattern):
             flags = self._value(shape, SH.flags)
             flag_text = f", {flags}" if flags is not None else ""
@@ -331,8 +338,12 @@ class Shapes:
         for members in self._objects(shape, SH["in"]):
             yield "InConstraintComponent", self._in(self._list(members), v)
         for value in self._objects(shape, SH.hasValue):
-            if self._value(shape, SH.path) is None:
-                yield "HasValueConstraintComponent", f"sameTerm({v}, {value})"
+            if self._value(shape, SH.path) is not None:
+                raise ProjectError(
+                    f"{self.name}: the fast validator supports sh:hasValue on a property shape "
+                    f"only inside sh:or ({shape}); use --engine pyshacl"
+                )
+            yield "HasValueConstraintComponent", f"sameTerm({v}, {value})"
 
     @staticmethod
     def _in(members: list[Term], v: str) -> str:
@@ -347,8 +358,6 @@ class Shapes:
             return None
         self._check_supported(shape)
         parts = [e for _, e in self._value_expressions(shape, v)]
-        for value in self._objects(shape, SH.hasValue):
-            parts.append(f"sameTerm({v}, {value})")
         if any(self._objects(shape, p) for p in (SH["or"], SH.property, SH.qualifiedValueShape)):
             return None
         return "(" + " && ".join(parts) + ")" if parts else "true"
@@ -362,13 +371,15 @@ class Shapes:
             q.predicate.value
             for q in self.graph.quads_for_pattern(shape, None, None, None)  # type: ignore[arg-type]
         }
-        if path is None or not used <= allowed or (self._int(shape, SH.minCount) or 1) != 1:
+        value = self._value(shape, SH.hasValue)
+        min_count = self._int(shape, SH.minCount)
+        readable = (min_count == 1 and value is None) or (min_count is None and value is not None)
+        if path is None or not used <= allowed or not readable:
             raise ProjectError(
                 f"{self.name}: the fast validator supports, inside sh:or, node-local "
                 f"constraints or [ sh:path P ; sh:minCount 1 ] and [ sh:path P ; sh:hasValue V ] "
                 f"only ({shape}); use --engine pyshacl"
             )
-        value = self._value(shape, SH.hasValue)
         return f"{{ {v} {self._path(path)} {value if value is not None else self._var()} }}"
 
     def _or(self, alternatives: Term, values: str, v: str) -> str:
@@ -414,7 +425,13 @@ class Shapes:
                     self._value(declaration, SH.namespace),
                 )
                 if prefix is not None and namespace is not None:
-                    prefixes += f"PREFIX {_plain(prefix)}: <{_plain(namespace)}>\n"
+                    prefixes += f"PREFIX {plain(prefix)}: <{plain(namespace)}>\n"
+        projection = select.value.partition("WHERE")[0]
+        if not re.search(r"[$?]this\b|\*", projection):
+            raise ProjectError(
+                f"{self.name}: the SPARQL constraint of {shape} must select $this: the fast "
+                f"validator runs it once for all focus nodes; use --engine pyshacl"
+            )
         body = re.sub(r"\$this\b", "?this", select.value)
         query = f"{prefixes}SELECT * WHERE {{ {targets} {{ {body} }} }}"
         return _Check(
@@ -432,10 +449,12 @@ class Shapes:
     def checks(self, data: ox.Store) -> list[_Check]:
         """The compiled checks, with every class expanded to its subclasses as ``data`` (all
         its graphs: the ontology's named graph too) declares them, as pySHACL's ``ont_graph``
-        gives them to ``sh:class`` and ``sh:targetClass``."""
-        self._subclasses = _subclass_closure(data)
-        self._fresh = 0
-        return list(self._compile())
+        gives them to ``sh:class`` and ``sh:targetClass`` (compiled on a copy, so that one
+        ``Shapes`` can serve several validations at once)."""
+        compiler = copy.copy(self)
+        compiler._subclasses = _subclass_closure(data)
+        compiler._fresh = 0
+        return list(compiler._compile())
 
     def validate(self, data: ox.Store) -> list[RawResult]:
         """Every result of every check on the default graph of ``data``, the checks run in
@@ -482,19 +501,24 @@ def _read(check: _Check, row: ox.QuerySolution, names: list[str]) -> RawResult:
         value = bindings.get("value") or focus
         message = check.message or "a SPARQL constraint is not met"
         for name, term in bindings.items():
-            if term is not None:
-                message = re.sub(r"\{[?$]" + re.escape(name) + r"\}", _plain(term), message)
+            if term is not None:  # the value as text, never as a regex replacement template
+                pattern = re.compile(r"\{[?$]" + re.escape(name) + r"\}")
+                message = pattern.sub(functools.partial(_literally, plain(term)), message)
         return RawResult(
             check.severity, focus, bindings.get("path"), value, check.component, message
         )
     value = focus if check.node_value else (row["value"] if "value" in names else None)
     component = check.component
-    if check.min_count and int(_plain(row["n"])) < check.min_count:
+    if check.min_count and int(plain(row["n"])) < check.min_count:
         component = "MinCountConstraintComponent"
     message = check.message or f"does not satisfy {component}"
     return RawResult(check.severity, focus, check.path, value, component, message)
 
 
-def _plain(term: Term) -> str:
+def _literally(text: str, _match: re.Match[str]) -> str:
+    return text
+
+
+def plain(term: Term) -> str:
     """A term as pySHACL prints it into a message: the IRI or the lexical form."""
     return str(term) if isinstance(term, ox.Triple) else str(term.value)

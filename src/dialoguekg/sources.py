@@ -35,6 +35,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Final
 
+import pyoxigraph
 import yaml
 
 from .errors import SourceDataError
@@ -1205,6 +1206,11 @@ def _check_url(f: Field, text: str, where: _Where) -> None:
                 f"at character {position} is not allowed in its {part}",
                 expected,
             )
+    try:  # the authority's finer rules (a port of digits, one '@', brackets), as the store has them
+        pyoxigraph.NamedNode(text)
+    except ValueError as exc:
+        problem = f"{f.name} {_shown(text)} is not a valid IRI: {_clip(str(exc))}"
+        raise where.fail(problem, expected) from exc
 
 
 def _check_scalar(f: Field, value: Any, where: _Where) -> Any:

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from .errors import ProjectError
 from .graph import SET_VALUED
-from .shacl import RawResult, Shapes, Term
+from .shacl import RawResult, Shapes, Term, plain
 from .vocab import DKG, ONTOLOGY_IRI, PREFIXES, PROV, RDF, RDFS
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ class _Names:
         if isinstance(node, ox.Literal):
             return self.curie(node)
         labels = sorted(
-            _plain(q.object)
+            plain(q.object)
             for q in self.data.quads_for_pattern(node, ox.NamedNode(RDFS.label), None, None)
         )
         return labels[0] if labels else self.curie(node)
@@ -332,12 +332,12 @@ def _curie(iri: str) -> str:
 def _finding(result: RawResult, names: _Names, origins: Mapping[str, str]) -> Finding:
     text = result.message
     value = result.value
-    if value is not None and "{" not in text and _plain(value) not in text:
+    if value is not None and "{" not in text and plain(value) not in text:
         text += f" (value: {names.curie(value)})"
     path = result.path
     return Finding(
         severity=result.severity,
-        focus=_plain(result.focus),
+        focus=plain(result.focus),
         label=names.node(result.focus),
         path=names.node(path) if isinstance(path, ox.NamedNode) else "",
         path_iri=path.value if isinstance(path, ox.NamedNode) else "",
@@ -348,7 +348,3 @@ def _finding(result: RawResult, names: _Names, origins: Mapping[str, str]) -> Fi
         if isinstance(result.focus, ox.NamedNode)
         else "",
     )
-
-
-def _plain(term: Term) -> str:
-    return str(term) if isinstance(term, ox.Triple) else str(term.value)
