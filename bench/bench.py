@@ -146,7 +146,7 @@ def stages(project: Project, repeat: int) -> None:
         ),
         (
             "JSON-LD, our writer",
-            median_seconds(lambda: export.jsonld(built.lines, context), repeat),
+            median_seconds(lambda: export.jsonld(built.lines(), context), repeat),
         ),
         ("validate, pyshacl-turbo (candidate)", optional(turbo, 1)),
         ("JSON-LD, rdflib compaction", median_seconds(rdflib_jsonld, repeat)),

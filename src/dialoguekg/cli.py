@@ -164,7 +164,7 @@ def _build(project: Project, data_dir: Path, out: Path) -> None:
     # JSON-LD (Python) is written while pyoxigraph loads the store and checks the shapes,
     # which it does without the GIL; the dumps are written only if the graph conforms.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        document = pool.submit(export.jsonld, built.lines, context)
+        document = pool.submit(export.jsonld, built.lines(), context)
         store = built.dataset(project.ontology_file)
         compiled = project_mod.check(project, prepared, store, _progress, "fast")
         for finding in compiled.report.warnings:

@@ -55,6 +55,11 @@ CHECKSUMS = "SHA256SUMS"
 DATA_LICENSE = "https://creativecommons.org/licenses/by-sa/4.0/"
 
 
+#: A file's bytes, whole or in chunks written one after the other (the N-Quads dump is the
+#: N-Triples document and the ontology's quads: no copy of the first).
+Content = bytes | tuple[bytes, ...]
+
+
 @dataclass(frozen=True)
 class DumpFormat:
     suffix: str
@@ -94,7 +99,7 @@ def render(
     ontology_file: Path,
     context: Mapping[str, Any],
     document: bytes | None = None,
-) -> dict[str, bytes]:
+) -> dict[str, Content]:
     """Every dump of the graph by file name; byte-identical for the same graph.
 
     Each quad is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
@@ -111,13 +116,13 @@ def render(
         )
         trig = pool.submit(store.dump, format=ox.RdfFormat.TRIG, prefixes=prefixes)
         if document is None:
-            document = jsonld(built.lines, context)
+            document = jsonld(built.lines(), context)
         return {
             f"{BASE_NAME}.ttl": bytes(turtle.result() or b""),
             f"{BASE_NAME}.jsonld": document,
             f"{BASE_NAME}.nt": nt_bytes,
             f"{BASE_NAME}.trig": bytes(trig.result() or b""),
-            f"{BASE_NAME}.nq": nt_bytes + _ontology_quads(ontology_file),
+            f"{BASE_NAME}.nq": (nt_bytes, _ontology_quads(ontology_file)),
         }
 
 
@@ -274,7 +279,7 @@ class _Compactor:
 
 
 def describe(
-    store: ox.Store, triples: int, dumps: Mapping[str, bytes], modified: str | None
+    store: ox.Store, triples: int, dumps: Mapping[str, Content], modified: str | None
 ) -> bytes:
     """VoID + DCAT description of the dataset and each dump (media type, size, checksum).
 
@@ -327,11 +332,11 @@ def describe(
             nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
         )
         add(dist, DCTERMS["format"], nt.literal(fmt.media_type))
-        add(dist, DCAT.byteSize, integer(len(dumps[name]), XSD.nonNegativeInteger))
+        add(dist, DCAT.byteSize, integer(size(dumps[name]), XSD.nonNegativeInteger))
         add(dist, SPDX.checksum, checksum)
         add(checksum, RDF.type, nt.iri(SPDX.Checksum))
         add(checksum, SPDX.algorithm, nt.iri(SPDX.checksumAlgorithm_sha256))
-        digest = hashlib.sha256(dumps[name]).hexdigest()
+        digest = sha256(dumps[name])
         add(checksum, SPDX.checksumValue, nt.literal(digest, datatype=XSD.hexBinary))
     text = "".join(sorted({nt.line(*t) + "\n" for t in lines})).encode()
     return _oxigraph(text, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, turtle_prefixes())
@@ -389,11 +394,23 @@ def _slug(iri: str) -> str:
     return hashlib.sha256(iri.encode()).hexdigest()[:12]
 
 
-def checksums(files: Mapping[str, bytes]) -> bytes:
+def size(content: Content) -> int:
+    """How many bytes a file will hold."""
+    return len(content) if isinstance(content, bytes) else sum(len(c) for c in content)
+
+
+def sha256(content: Content) -> str:
+    """The SHA-256 of a file's bytes, read chunk by chunk."""
+    digest = hashlib.sha256()
+    for chunk in (content,) if isinstance(content, bytes) else content:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checksums(files: Mapping[str, Content]) -> bytes:
     """``sha256sum``-compatible lines, sorted by file name."""
     return "".join(
-        f"{hashlib.sha256(content).hexdigest()}  {name}\n"
-        for name, content in sorted(files.items())
+        f"{sha256(content)}  {name}\n" for name, content in sorted(files.items())
     ).encode("ascii")
 
 
@@ -416,7 +433,7 @@ def all_files(
     context: Mapping[str, Any],
     store: ox.Store | None = None,
     document: bytes | None = None,
-) -> dict[str, bytes]:
+) -> dict[str, Content]:
     """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``; ``store``
     is the build's own (``Built.dataset``), made here if not given, and ``document`` its
     JSON-LD if already written."""
@@ -432,7 +449,7 @@ def all_files(
 # ---------------------------------------------------------------------------------------------
 
 
-def write(out_dir: Path, files: Mapping[str, bytes]) -> None:
+def write(out_dir: Path, files: Mapping[str, Content]) -> None:
     """Replace ``out_dir`` with exactly ``files``, atomically; refuse a folder we did not write."""
     out_dir = Path(out_dir)
     foreign = _foreign_files(out_dir)
@@ -477,10 +494,12 @@ def _foreign_files(out_dir: Path) -> list[str]:
     return [name for name in present if name not in listed | {CHECKSUMS}]
 
 
-def _swap_in(staging: Path, out_dir: Path, files: Mapping[str, bytes]) -> None:
+def _swap_in(staging: Path, out_dir: Path, files: Mapping[str, Content]) -> None:
     """Write ``files`` into ``staging``, then put it where ``out_dir`` was."""
     for name, content in files.items():
-        (staging / name).write_bytes(content)
+        with (staging / name).open("wb") as file:
+            for chunk in (content,) if isinstance(content, bytes) else content:
+                file.write(chunk)
     if out_dir.exists():
         retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
         os.replace(out_dir, retired / out_dir.name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,22 +78,26 @@ class ClaimRow:
 
 @dataclass
 class Built:
-    """The graph as sorted, unique N-Triples lines; where each minted node came from; claims."""
+    """The graph as one sorted N-Triples document of unique lines (``count`` of them); where
+    each minted node came from; the claims. One bytes object, not a list of lines: at a million
+    triples the list's string objects would cost another quarter of a gigabyte."""
 
-    lines: list[str]
+    document: bytes
+    count: int
     origins: dict[str, str]
     claims: list[ClaimRow] = field(default_factory=list)
-    _document: bytes | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return self.count
 
     def ntriples(self) -> bytes:
-        """The graph as an N-Triples document, sorted (byte-identical for the same data); made
-        once, as the store, the dumps and their checksums all read it."""
-        if self._document is None:
-            self._document = ("\n".join(self.lines) + "\n").encode() if self.lines else b""
-        return self._document
+        """The graph as an N-Triples document, sorted (byte-identical for the same data)."""
+        return self.document
+
+    def lines(self) -> Iterator[str]:
+        """The N-Triples lines one at a time, in order."""
+        for line in io.BytesIO(self.document):
+            yield line[:-1].decode()
 
     def dataset(self, ontology_file: Path | None = None) -> ox.Store:
         """A pyoxigraph store: the graph in the default graph, the ontology in its named graph
@@ -144,7 +149,13 @@ def build(data: SourceData) -> Built:
         rows.append(row)
         lines.update(nt.line(*t) for t in triples)
     lines.update(nt.line(*t) for t in derive_plain_triples(rows))
-    return Built(sorted(lines), origins, rows)
+    ordered = sorted(lines)
+    del lines
+    document = io.BytesIO()  # encoded line by line: no second copy of the text as one str
+    for line in ordered:
+        document.write(line.encode())
+        document.write(b"\n")
+    return Built(document.getvalue(), len(ordered), origins, rows)
 
 
 # ---------------------------------------------------------------------------------------------
