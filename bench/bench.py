@@ -104,7 +104,7 @@ def stages(project: Project, repeat: int) -> None:
     built = graph.build(data)
     store = built.dataset(project.ontology_file)
     context = export.load_context(project.context_file)
-    nt = built.ntriples()
+    nt = built.document
 
     def rdflib_jsonld() -> object:
         from rdflib import Graph

@@ -145,7 +145,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _without_cycle_collector() -> Iterator[None]:
     """Build without Python's cyclic garbage collector: the build makes millions of small
     objects in no cycles (freed by reference counting anyway), and the collector's passes over
-    them took a fifth of the time at a million triples (bench/bench.py --scale-table)."""
+    them grow with every object already alive."""
     gc.disable()
     try:
         yield

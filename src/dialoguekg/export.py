@@ -46,6 +46,7 @@ from .vocab import (
     VOID,
     WD,
     XSD,
+    curie,
     entity_iri,
 )
 
@@ -94,11 +95,7 @@ def load_context(path: Path) -> dict[str, Any]:
 
 
 def render(
-    built: Built,
-    store: ox.Store,
-    ontology_file: Path,
-    context: Mapping[str, Any],
-    document: bytes | None = None,
+    built: Built, store: ox.Store, context: Mapping[str, Any], document: bytes | None = None
 ) -> dict[str, Content]:
     """Every dump of the graph by file name; byte-identical for the same graph.
 
@@ -108,7 +105,7 @@ def render(
     (``Built.dataset``) in its own stable order, without holding the GIL; JSON-LD by ``jsonld``
     (or given, when the caller wrote it already, e.g. while the store loaded).
     """
-    nt_bytes = built.ntriples()
+    nt_bytes = built.document
     prefixes = turtle_prefixes()
     with ThreadPoolExecutor(max_workers=2) as pool:
         turtle = pool.submit(
@@ -122,7 +119,7 @@ def render(
             f"{BASE_NAME}.jsonld": document,
             f"{BASE_NAME}.nt": nt_bytes,
             f"{BASE_NAME}.trig": bytes(trig.result() or b""),
-            f"{BASE_NAME}.nq": (nt_bytes, _ontology_quads(ontology_file)),
+            f"{BASE_NAME}.nq": (nt_bytes, _ontology_quads(store)),
         }
 
 
@@ -134,14 +131,10 @@ def turtle_prefixes() -> dict[str, str]:
     return prefixes
 
 
-def _ontology_quads(ontology_file: Path) -> bytes:
-    """The ontology as sorted N-Quads lines in its named graph."""
-    try:
-        triples = ox.parse(path=str(ontology_file), format=ox.RdfFormat.TURTLE)
-        graph = ox.NamedNode(ONTOLOGY_IRI)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-    except (OSError, SyntaxError) as exc:
-        raise ProjectError(f"{ontology_file}: not readable Turtle: {exc}") from exc
+def _ontology_quads(store: ox.Store) -> bytes:
+    """The ontology's named graph of the build's store, as sorted N-Quads lines."""
+    graph = ox.NamedNode(ONTOLOGY_IRI)
+    quads = list(store.quads_for_pattern(None, None, None, graph))
     text = bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
     return b"".join(sorted(set(text.splitlines(keepends=True))))
 
@@ -388,9 +381,9 @@ def link_counts(store: ox.Store) -> list[str]:
 
 
 def _slug(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}-{iri[len(ns) :]}"
+    compact = curie(iri)
+    if compact:
+        return compact.replace(":", "-", 1)
     return hashlib.sha256(iri.encode()).hexdigest()[:12]
 
 
@@ -438,7 +431,7 @@ def all_files(
     is the build's own (``Built.dataset``), made here if not given, and ``document`` its
     JSON-LD if already written."""
     store = store if store is not None else built.dataset(ontology_file)
-    files = render(built, store, ontology_file, context, document)
+    files = render(built, store, context, document)
     files["void.ttl"] = describe(store, len(built), files, modified_date())
     files[CHECKSUMS] = checksums(files)
     return files

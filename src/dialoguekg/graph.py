@@ -73,14 +73,13 @@ class ClaimRow:
     lang: str
     qualifier: str
     rank: str
-    source: str
 
 
 @dataclass
 class Built:
     """The graph as one sorted N-Triples document of unique lines (``count`` of them); where
-    each minted node came from; the claims. One bytes object, not a list of lines: at a million
-    triples the list's string objects would cost another quarter of a gigabyte."""
+    each minted node came from; the claims. One bytes object, not a list of line strings, which
+    would hold the text a second time."""
 
     document: bytes
     count: int
@@ -89,10 +88,6 @@ class Built:
 
     def __len__(self) -> int:
         return self.count
-
-    def ntriples(self) -> bytes:
-        """The graph as an N-Triples document, sorted (byte-identical for the same data)."""
-        return self.document
 
     def lines(self) -> Iterator[str]:
         """The N-Triples lines one at a time, in order."""
@@ -105,7 +100,7 @@ class Built:
         import pyoxigraph as ox
 
         store = ox.Store()
-        store.bulk_load(self.ntriples(), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(self.document, format=ox.RdfFormat.N_TRIPLES)
         if ontology_file is not None:
             store.bulk_load(
                 path=str(ontology_file),
@@ -116,10 +111,10 @@ class Built:
 
     @cached_property
     def graph(self) -> rdflib.Graph:
-        """The graph in rdflib, for the pySHACL reference path and the tests (slow, big)."""
+        """The graph in rdflib, for the tests and benchmarks that read it so (slow, big)."""
         from rdflib import Graph
 
-        return Graph().parse(data=self.ntriples(), format="nt")
+        return Graph().parse(data=self.document, format="nt")
 
 
 def build(data: SourceData) -> Built:
@@ -358,7 +353,7 @@ def _claim(claim: ClaimSpec, node: str, labels: dict[str, str]) -> tuple[ClaimRo
     triples.append((node, nt.iri(RDFS.label), nt.literal(label, lang="en")))
     qualifier = claim.qualifiers.get("qualifier")
     qualifier_iri = str(_COUNT_QUALIFIERS[qualifier]) if qualifier else DKG.AsStated
-    row = ClaimRow(subject, predicate, value, lang, qualifier_iri, rank, source)
+    row = ClaimRow(subject, predicate, value, lang, qualifier_iri, rank)
     return row, triples
 
 

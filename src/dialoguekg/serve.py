@@ -42,7 +42,7 @@ from .conneg import Format
 from .errors import QueryError
 from .pages import RDFS_LABEL, Event, SearchIndex, text, timeline_svg, value_of, view
 from .query import LocalStore, query_form, shipped_queries, strip_comments
-from .vocab import ID, ONTOLOGY_IRI, PREFIXES
+from .vocab import ID, ONTOLOGY_IRI, PREFIXES, curie
 
 RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -104,10 +104,7 @@ class Site:
         return bool(self.store.query(f"ASK {{ <{iri}> ?p ?o }}"))
 
     def curie(self, iri: str) -> str:
-        for prefix, namespace in PREFIXES.items():
-            if iri.startswith(namespace) and prefix != "id":
-                return f"{prefix}:{iri[len(namespace) :]}"
-        return iri
+        return curie(iri) or iri
 
     def label_of_term(self, iri: str) -> str:
         return self.term_labels.get(iri) or self.curie(iri)

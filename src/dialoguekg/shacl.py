@@ -203,13 +203,11 @@ class Shapes:
 
     def _targets(self, shape: Term) -> str:
         """A group pattern binding ?this to every focus node of ``shape``, once each."""
-        parts = [
-            f"{{ {self._instances('?this', c)} }}" for c in self._objects(shape, SH.targetClass)
-        ]
+        classes = self._objects(shape, SH.targetClass)
+        parts = [f"{{ {self._instances('?this', c)} }}" for c in classes]
         parts += [f"{{ ?this {p} [] }}" for p in self._objects(shape, SH.targetSubjectsOf)]
         parts += [f"{{ [] {p} ?this }}" for p in self._objects(shape, SH.targetObjectsOf)]
         parts += [f"{{ VALUES ?this {{ {n} }} }}" for n in self._objects(shape, SH.targetNode)]
-        classes = self._objects(shape, SH.targetClass)
         if len(parts) == 1 and len(classes) == 1 and len(self._classes(classes[0])) == 1:
             return parts[0]  # one class, no subclass: each instance once already
         return f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(parts)} }} }}"
@@ -242,12 +240,13 @@ class Shapes:
             raise ProjectError(f"{self.name}: class {cls} is not an IRI")
         return self._subclasses.get(cls.value, [cls.value])
 
-    def _instances(self, v: str, cls: Term) -> str:
-        """A pattern binding ``v`` to instances of ``cls`` or of its subclasses."""
+    def _instances(self, v: str, cls: Term, t: str | None = None) -> str:
+        """A pattern binding ``v`` to instances of ``cls`` or of its subclasses (and ``t``, if
+        given, to the class it has)."""
         classes = self._classes(cls)
-        if len(classes) == 1:
+        if len(classes) == 1 and t is None:
             return f"{v} <{RDF.type}> <{classes[0]}> ."
-        t = self._var()
+        t = t or self._var()
         return f"VALUES {t} {{ {' '.join(f'<{c}>' for c in classes)} }} {v} <{RDF.type}> {t} ."
 
     def _var(self) -> str:
@@ -312,9 +311,7 @@ class Shapes:
             yield check(component, f"{values} FILTER (!({expression}))", node_level)
         for cls in self._objects(shape, SH["class"]):
             t = self._var()
-            types = " ".join(f"<{c}>" for c in self._classes(cls))
-            where = f"{values} OPTIONAL {{ VALUES {t} {{ {types} }} {v} <{RDF.type}> {t} }} "
-            where += f"FILTER (!BOUND({t}))"
+            where = f"{values} OPTIONAL {{ {self._instances(v, cls, t)} }} FILTER (!BOUND({t}))"
             yield check("ClassConstraintComponent", where, node_level)
         for alternatives in self._objects(shape, SH["or"]):
             yield check("OrConstraintComponent", self._or(alternatives, values, v), node_level)
@@ -353,13 +350,12 @@ class Shapes:
 
     def _expression(self, shape: Term, v: str) -> str | None:
         """The condition for ``v`` to conform to ``shape`` as one SPARQL expression, or None
-        when the shape needs the graph (a path, a class)."""
-        if self._objects(shape, SH.path) or self._objects(shape, SH["class"]):
+        when the shape needs the graph (a path, a class, nested shapes)."""
+        graph_based = (SH.path, SH["class"], SH["or"], SH.property, SH.qualifiedValueShape)
+        if any(self._objects(shape, p) for p in graph_based):
             return None
         self._check_supported(shape)
         parts = [e for _, e in self._value_expressions(shape, v)]
-        if any(self._objects(shape, p) for p in (SH["or"], SH.property, SH.qualifiedValueShape)):
-            return None
         return "(" + " && ".join(parts) + ")" if parts else "true"
 
     def _satisfying(self, shape: Term, v: str) -> str:

@@ -12,9 +12,10 @@ SHACL: https://www.w3.org/TR/shacl/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ import pyoxigraph as ox
 from .errors import ProjectError
 from .graph import SET_VALUED
 from .shacl import RawResult, Shapes, Term, plain
-from .vocab import DKG, ONTOLOGY_IRI, PREFIXES, PROV, RDF, RDFS
+from .vocab import DKG, ONTOLOGY_IRI, PROV, RDF, RDFS, XSD, curie
 
 if TYPE_CHECKING:
     import rdflib
@@ -127,57 +128,70 @@ _CLAIMS = f"""SELECT ?s ?p ?o ?source ?rank ?label WHERE {{
     OPTIONAL {{ ?source <{RDFS.label}> ?label }} }}"""
 
 
+@dataclass
+class _Fact:
+    """What the claims say of one subject and property: each (value, source) stated, those
+    stated by a deprecated claim, whether one claim is preferred, the sources' labels."""
+
+    stated: set[tuple[ox.Literal, Term]] = field(default_factory=set)
+    deprecated: set[tuple[ox.Literal, Term]] = field(default_factory=set)
+    preferred: bool = False
+    labels: dict[Term, set[str]] = field(default_factory=dict)
+
+    def disagreeing(self) -> Iterator[tuple[ox.Literal, str, ox.Literal, str]]:
+        """Each pair of values of one language that two sources give, neither source stating
+        the other's value, as (value, its source's label, other value, its source's label)."""
+        if self.preferred:
+            return
+        shown = sorted(self.stated - self.deprecated, key=str)
+        for (value, source), (other, other_source) in itertools.permutations(shown, 2):
+            if (
+                source != other_source
+                and value.value < other.value
+                and value.language == other.language
+                and (value, other_source) not in self.stated
+                and (other, source) not in self.stated
+            ):
+                for label, other_label in itertools.product(
+                    sorted(self.labels.get(source, ())), sorted(self.labels.get(other_source, ()))
+                ):
+                    yield value, label, other, other_label
+
+
 def disagreements(data: ox.Store) -> list[RawResult]:
     """A warning for each pair of values two sources give for one fact, where neither source
     also states the other's value, neither claim is deprecated and no claim is preferred.
 
     One pass over the claims, grouped by subject and property, instead of a SHACL-SPARQL
-    constraint: its per-pair NOT EXISTS tests ran for hours at a million triples. Values are
-    compared as the SPARQL shape did: literals of one language (IRI values are not compared)."""
+    constraint: pySHACL ran its per-pair NOT EXISTS tests for hours at a million triples.
+    Values are compared as that shape did: literals of one language (IRIs are not compared)."""
     rows = data.query(_CLAIMS)
     assert isinstance(rows, ox.QuerySolutions)
-    facts: dict[tuple[Term, Term], dict[str, Any]] = {}
+    facts: dict[tuple[Term, Term], _Fact] = {}
     for row in rows:
-        s, p, o, source = row["s"], row["p"], row["o"], row["source"]
+        p, o, source, rank, label = row["p"], row["o"], row["source"], row["rank"], row["label"]
         if p.value in SET_VALUED or not isinstance(o, ox.Literal):
             continue
-        fact = facts.setdefault((s, p), {"claims": set(), "preferred": False, "labels": {}})
-        rank = row["rank"].value if row["rank"] is not None else ""
-        fact["preferred"] |= rank == DKG.PreferredRank
-        stated = (o, source)
-        fact["claims"].add(stated)
-        if rank == DKG.DeprecatedRank:
-            fact.setdefault("deprecated", set()).add(stated)
-        if row["label"] is not None:
-            fact["labels"].setdefault(source, set()).add(row["label"].value)
-    out = []
-    for (subject, predicate), fact in facts.items():
-        if fact["preferred"]:
-            continue
-        claims = fact["claims"]
-        shown = sorted(claims - fact.get("deprecated", set()), key=str)
-        for value, source in shown:
-            for other, other_source in shown:
-                if (
-                    source == other_source
-                    or not value.value < other.value
-                    or value.language != other.language
-                    or (value, other_source) in claims
-                    or (other, source) in claims
-                ):
-                    continue
-                for label in sorted(fact["labels"].get(source, ())):
-                    for other_label in sorted(fact["labels"].get(other_source, ())):
-                        message = (
-                            f"sources disagree: {value.value} per {label}; "
-                            f"{other.value} per {other_label}"
-                        )
-                        out.append(
-                            RawResult(
-                                "Warning", subject, predicate, value, "SourcesDisagree", message
-                            )
-                        )
-    return sorted(set(out), key=str)
+        fact = facts.setdefault((row["s"], p), _Fact())
+        fact.stated.add((o, source))
+        fact.preferred |= rank is not None and rank.value == DKG.PreferredRank
+        if rank is not None and rank.value == DKG.DeprecatedRank:
+            fact.deprecated.add((o, source))
+        if label is not None:
+            fact.labels.setdefault(source, set()).add(label.value)
+    found = {
+        RawResult(
+            "Warning",
+            subject,
+            predicate,
+            value,
+            "SourcesDisagree",
+            f"sources disagree: {value.value} per {label}; {other.value} per {other_label}",
+        )
+        for (subject, predicate), fact in facts.items()
+        for value, label, other, other_label in fact.disagreeing()
+    }
+    return sorted(found, key=str)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,6 +286,7 @@ def _prepared(text: str) -> Any:
     return prepareQuery(text)
 
 
+@lru_cache(maxsize=1)
 def _prepared_query_graph() -> type[rdflib.Graph]:
     from rdflib import Graph
 
@@ -313,7 +328,7 @@ class _Names:
         if isinstance(node, ox.NamedNode):
             return _curie(node.value)
         if isinstance(node, ox.Literal):
-            if node.language or node.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            if node.language or node.datatype.value == XSD.string:
                 return repr(node.value)
             return f"{node.value} ({_curie(node.datatype.value)})"
         return str(node)
@@ -321,12 +336,7 @@ class _Names:
 
 def _curie(iri: str) -> str:
     """``dkg:Meeting`` for a term of a known vocabulary; ``<iri>`` for anything else."""
-    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
-    namespace, local = iri[:cut], iri[cut:]
-    for prefix, ns in PREFIXES.items():
-        if ns == namespace and local and (local[0].isalpha() or local[0] == "_"):
-            return f"{prefix}:{local}"
-    return f"<{iri}>"
+    return curie(iri) or f"<{iri}>"
 
 
 def _finding(result: RawResult, names: _Names, origins: Mapping[str, str]) -> Finding:

@@ -73,6 +73,16 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def curie(iri: str) -> str | None:
+    """``dkg:Meeting`` for a term of one of the project's vocabularies (instances under ``id/``
+    excepted: their keys hold slashes), or None."""
+    for prefix, namespace in PREFIXES.items():
+        local = iri[len(namespace) :]
+        if prefix != "id" and iri.startswith(namespace) and local and not set(local) & {"/", "#"}:
+            return f"{prefix}:{local}"
+    return None
+
+
 def entity_iri(kind: str, key: str) -> str:
     """The published IRI of an entity: ``id/{kind}/{key}`` (slash IRIs, readable keys)."""
     return ID[f"{kind}/{key}"]
