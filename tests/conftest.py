@@ -117,9 +117,10 @@ def oxigraph_endpoint(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @contextlib.contextmanager
-def serving(app: Starlette) -> Iterator[tuple[str, int]]:
-    """``app`` served by uvicorn on 127.0.0.1 at a free port, in a thread, for one block."""
-    port = free_port()
+def serving(app: Starlette, port: int | None = None) -> Iterator[tuple[str, int]]:
+    """``app`` served by uvicorn on 127.0.0.1 at ``port`` (default: a free one), in a thread,
+    for one block."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from dialoguekg import export, serve
+from dialoguekg import export
 from dialoguekg.project import Project
+from dialoguekg.web import app as serve
 
 from .conftest import records_in, serving
 

@@ -294,8 +294,10 @@ def test_the_server_runs_service_only_when_its_operator_allows_it(
 ) -> None:
     from starlette.testclient import TestClient
 
-    from dialoguekg import export, serve
+    from dialoguekg import export
     from dialoguekg.project import Project
+    from dialoguekg.web import app as serve
+    from dialoguekg.web.settings import ServeSettings
 
     assert isinstance(project, Project)
     query = (ROOT / "queries" / "federated-birth-dates.rq").read_text(encoding="utf-8")
@@ -303,7 +305,7 @@ def test_the_server_runs_service_only_when_its_operator_allows_it(
     context = export.load_context(project.context_file)
     for allowed, status in ((False, 403), (True, 200)):
         app = serve.create_app(
-            dist, project.queries_dir, context, serve.ServeSettings(allow_service=allowed)
+            dist, project.queries_dir, context, ServeSettings(allow_service=allowed)
         )
         response = TestClient(app).get("/sparql", params={"query": query})
         assert response.status_code == status

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from dialoguekg import export, reconcile, serve
+from dialoguekg import export
 from dialoguekg.project import Project
+from dialoguekg.web import app as serve
+from dialoguekg.web import reconcile
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,9 @@ def test_manifest(client: TestClient) -> None:
     assert manifest["identifierSpace"] == "https://w3id.org/dialoguekg/id/"
     assert manifest["schemaSpace"] == "https://w3id.org/dialoguekg/def#"
     assert {"id": "Party", "name": "Party"} in manifest["defaultTypes"]
-    assert manifest["view"]["url"] == "http://testserver/id/{{id}}"
+    assert manifest["view"]["url"] == "http://127.0.0.1:8000/id/{{id}}"  # the configured address
+    spoofed = client.get("/reconcile", headers={"Host": "evil.example"}).json()
+    assert spoofed["view"]["url"] == "http://127.0.0.1:8000/id/{{id}}"  # never the Host header
     assert manifest["suggest"]["entity"]["service_path"] == "/reconcile/suggest/entity"
 
 
@@ -126,8 +130,11 @@ def test_suggest_and_preview(client: TestClient) -> None:
 def test_jsonp_cors_and_bad_batches(client: TestClient) -> None:
     jsonp = client.get("/reconcile", params={"callback": "jQuery123_456"})
     assert jsonp.headers["content-type"].startswith("application/javascript")
-    assert jsonp.text.startswith('jQuery123_456({"versions"')
-    assert client.get("/reconcile", params={"callback": "alert(1)//"}).status_code == 400
+    assert jsonp.text.startswith('/**/jQuery123_456({"versions"')
+    assert jsonp.headers["x-content-type-options"] == "nosniff"
+    for route in ("/reconcile", "/reconcile/suggest/entity"):
+        hostile = client.get(route, params={"callback": "alert(document.domain)//", "prefix": "a"})
+        assert hostile.status_code == 400 and "alert" not in hostile.text
     cors = client.get("/reconcile", headers={"Origin": "https://openrefine.example"})
     assert cors.headers["access-control-allow-origin"] == "*"
     bad = client.post("/reconcile", data={"queries": "not json"})

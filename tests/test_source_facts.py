@@ -8,8 +8,8 @@ import csv
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
-from dialoguekg.pages import fold
 from dialoguekg.project import Compiled
+from dialoguekg.web.pages import fold
 
 from .conftest import ROOT
 from .terms import DKG, ID

@@ -22,10 +22,12 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
-from dialoguekg import export, serve
+from dialoguekg import export
 from dialoguekg.project import Project
+from dialoguekg.web import app as serve
+from dialoguekg.web.settings import ServeSettings
 
-from .conftest import ROOT, serving
+from .conftest import ROOT, free_port, serving
 
 SUITE = ROOT / "tests" / "conformance"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -119,8 +121,11 @@ def endpoint(
     nq = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
     (dist / "dialoguekg.nq").write_bytes(nq)
     (dist / "SHA256SUMS").write_text(f"{hashlib.sha256(nq).hexdigest()}  dialoguekg.nq\n")
-    app = serve.create_app(dist, project.queries_dir, export.load_context(project.context_file))
-    with serving(app) as address:
+    port = free_port()  # the service description names the configured address, never Host
+    settings = ServeSettings(public_url=f"http://127.0.0.1:{port}/")
+    context = export.load_context(project.context_file)
+    app = serve.create_app(dist, project.queries_dir, context, settings)
+    with serving(app, port) as address:
         yield address
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import DialogueKGError, NotConformingError
@@ -80,7 +80,38 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address the server listens on", ("serve",), "HOST"),
     Setting("port", "8000", "port the server listens on", ("serve",), "PORT"),
     Setting("row_limit", "10000", "most rows or triples a SPARQL answer may have", ("serve",), "N"),
-    Setting("time_limit", "30", "seconds a SPARQL query may run", ("serve",), "SECONDS"),
+    Setting(
+        "time_limit",
+        "30",
+        "seconds a SPARQL query may run before its worker is killed (503)",
+        ("serve",),
+        "SECONDS",
+    ),
+    Setting("query_workers", "2", "worker processes evaluating SPARQL", ("serve",), "N"),
+    Setting("worker_memory", "1024", "MiB of heap one query worker may use", ("serve",), "MiB"),
+    Setting("max_query_length", "100000", "characters a SPARQL query may have", ("serve",), "N"),
+    Setting(
+        "max_query_depth", "64", "nesting of brackets a SPARQL query may have", ("serve",), "N"
+    ),
+    Setting("max_body", "1000000", "bytes a request body may have (413)", ("serve",), "BYTES"),
+    Setting(
+        "header_timeout",
+        "10",
+        "seconds a client may take to send a request's head and body",
+        ("serve",),
+        "SECONDS",
+    ),
+    Setting(
+        "reconcile_batch", "50", "queries one reconciliation batch may hold", ("serve",), "N"
+    ),
+    Setting(
+        "public_url",
+        None,
+        "this server's public address, used in the SPARQL service description and the "
+        "reconciliation manifest (default: http://HOST:PORT/; never taken from Host)",
+        ("serve",),
+        "URL",
+    ),
     Setting(
         "allow_service",
         "no",
@@ -232,21 +263,41 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the graph as Linked Data with a SPARQL endpoint (builds dist/ first if missing)."""
-    import uvicorn
+    from . import export
+    from .web import app, server
+    from .web.settings import ServeSettings
 
-    from . import export, serve
-
-    try:
-        port = int(_setting(args, "port") or "8000")
-        row_limit = int(_setting(args, "row_limit") or "10000")
-        time_limit = float(_setting(args, "time_limit") or "30")
-    except ValueError as exc:
-        raise DialogueKGError(f"--port, --row-limit and --time-limit take numbers ({exc})") from exc
+    numbers = {
+        "port": int,
+        "row_limit": int,
+        "time_limit": float,
+        "query_workers": int,
+        "worker_memory": int,
+        "max_query_length": int,
+        "max_query_depth": int,
+        "max_body": int,
+        "header_timeout": float,
+        "reconcile_batch": int,
+    }
+    values: dict[str, Any] = {}
+    for name, kind in numbers.items():
+        raw = _setting(args, name) or ""
+        try:
+            values[name] = kind(raw)
+        except ValueError:
+            values[name] = None
+        if values[name] is None or values[name] <= 0:
+            flag = "--" + name.replace("_", "-")
+            raise DialogueKGError(f"{flag} takes a positive number, not {raw!r}")
     allow = (_setting(args, "allow_service") or "no").lower()
     if allow not in ("yes", "no"):
         raise DialogueKGError(f"--allow-service {allow!r} is not known; choose yes or no")
-    settings = serve.ServeSettings(
-        row_limit=row_limit, time_limit=time_limit, base=_base(args), allow_service=allow == "yes"
+    host, port = _setting(args, "host") or "127.0.0.1", values.pop("port")
+    public_url = _web_base(_setting(args, "public_url"), "--public-url") or (
+        f"http://{host}:{port}/"
+    )
+    settings = ServeSettings(
+        **values, base=_base(args), allow_service=allow == "yes", public_url=public_url
     )
     project, data_dir = _project_and_data(args)
     dist = Path(_setting(args, "dist") or "dist")
@@ -254,10 +305,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _progress(f"no built graph in {dist}: building it")
         _build(project, data_dir, dist)
     context = export.load_context(project.context_file)
-    app = serve.create_app(dist, project.queries_dir, context, settings)
-    host = _setting(args, "host") or "127.0.0.1"
+    application = app.create_app(dist, project.queries_dir, context, settings)
     _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server.run(
+        application,
+        host,
+        port,
+        body_limit=settings.max_body,
+        deadline=settings.header_timeout,
+    )
     return 0
 
 
@@ -303,10 +359,13 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def _base(args: argparse.Namespace) -> str | None:
-    base = _setting(args, "base")
+    return _web_base(_setting(args, "base"), "--base")
+
+
+def _web_base(base: str | None, flag: str) -> str | None:
     if base and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?/", base):
         raise DialogueKGError(
-            f"--base {base!r} is not a web base; expected http(s)://HOST/PATH/ ending in /"
+            f"{flag} {base!r} is not a web base; expected http(s)://HOST/PATH/ ending in /"
         )
     return base
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..vocab import ID, PREFIXES
 from .pages import fold, text
-from .vocab import ID, PREFIXES
 
 #: The types a query may ask for: id → (name, class IRI).
 TYPES = {
@@ -186,6 +186,35 @@ def score(
     return round(max(points, 0.0), 1), best == 1.0
 
 
+MAX_NAME = 200  # characters of a name to match: similarity is quadratic in the length
+
+
+def checked(query: object) -> dict[str, Any]:
+    """One query of a batch as the spec defines it; raises ValueError saying what is wrong."""
+    if not isinstance(query, dict):
+        raise ValueError("each query must be an object")
+    text_query = query.get("query", "")
+    if not isinstance(text_query, str) or len(text_query) > MAX_NAME:
+        raise ValueError(f"query must be a string of at most {MAX_NAME} characters")
+    wanted = query.get("type")
+    types = wanted if isinstance(wanted, list) else [wanted] if wanted is not None else []
+    if not all(isinstance(t, str) for t in types):
+        raise ValueError("type must be a type id or a list of them")
+    limit = query.get("limit", 5)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100:
+        raise ValueError("limit must be a whole number from 0 to 100")
+    properties = query.get("properties") or []
+    if not isinstance(properties, list) or not all(
+        isinstance(p, dict)
+        and isinstance(p.get("pid", ""), str)
+        and isinstance(p.get("v", ""), str | dict)
+        and len(str(p.get("v", ""))) <= MAX_NAME
+        for p in properties
+    ):
+        raise ValueError("properties must be a list of {pid, v} objects with short values")
+    return query
+
+
 def reconcile(all_entities: list[Entity], query: dict[str, Any]) -> list[dict[str, Any]]:
     """One reconciliation query: candidates, best first, the clear winner marked ``match``."""
     text_query = str(query.get("query", ""))
@@ -237,7 +266,7 @@ def suggest(all_entities: list[Entity], prefix: str, limit: int = 10) -> list[di
     ]
 
 
-def manifest(base_url: str) -> dict[str, Any]:
+def manifest(base_url: str, batch_size: int) -> dict[str, Any]:
     """The service manifest: what this service reconciles against and where its parts are."""
     return {
         "versions": ["0.2"],
@@ -257,5 +286,5 @@ def manifest(base_url: str) -> dict[str, Any]:
                 "service_path": "/reconcile/suggest/entity",
             }
         },
-        "batchSize": 50,
+        "batchSize": batch_size,
     }

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .vocab import ID, PREFIXES
+from ..vocab import ID, PREFIXES
 
 if TYPE_CHECKING:
-    from .serve import Site
+    from .site import Site
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 WIKIDATA = "http://www.wikidata.org/entity/"

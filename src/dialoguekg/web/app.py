@@ -1,0 +1,546 @@
+"""The application: routes, and the answer each one gives, over the site and the query pool.
+
+- ``/id/{kind}/{key}`` is the thing; it answers ``303 See Other`` to the document in the format
+  the client negotiates (``Accept`` with q-values, or ``?format=``), with ``Vary: Accept``
+  ("Cool URIs for the Semantic Web", https://www.w3.org/TR/cooluris/, the 303 recipe).
+- ``/id/{kind}/{key}.{ttl,jsonld,nt,rdf,html}`` is the document (``documents``), rendered once
+  per build, with a strong ``ETag``; ``Link: rel="alternate"`` names every other format.
+- ``/sparql`` speaks the SPARQL 1.1 Protocol (``protocol``); queries run in worker processes
+  (``workers``) with a time limit that stops them, a memory cap and no network. Browsers get a
+  query page.
+- ``/search``, ``/reconcile`` (``reconcile``), ``/classes/…``, ``/def``, ``/dumps/`` and
+  ``/.well-known/void``.
+
+Every request value is checked before use; what is malformed is a 4xx with a message, and no
+request value ever becomes query text. Work that touches the store runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import anyio.to_thread
+import pyoxigraph as ox
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..query import shipped_queries
+from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
+from . import conneg, reconcile, serialize
+from .conneg import Format
+from .documents import Cache, Rendered, describe, rebase, rebase_iri
+from .pages import timeline_svg, value_of, view
+from .protocol import Refused, check_query, read_protocol
+from .settings import ServeSettings
+from .site import DEFAULT, RDF_TYPE, Site
+from .workers import Job, Pool, WorkerError
+
+DUMP_MEDIA = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "trig": "application/trig",
+    "nq": "application/n-quads",
+}
+CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){0,4}")
+MAX_PAGE = 1_000_000
+MAX_HITS = 100
+
+
+def whole_number(request: Request, name: str, default: int, top: int) -> int:
+    """A query parameter that must be a whole number from 1 to ``top``."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= top:
+        raise Refused(400, f"{name} must be a whole number from 1 to {top:,}, not {raw[:40]!r}")
+    return int(raw)
+
+
+def callback_of(params: dict[str, list[str]]) -> str | None:
+    """The JSONP callback a client names: a dotted JavaScript identifier, nothing else."""
+    callback = params.get("callback", [None])[0]
+    if callback is not None and not CALLBACK.fullmatch(callback):
+        raise Refused(400, "callback must be a JavaScript identifier (letters, digits, _ $ .)")
+    return callback
+
+
+def json_response(document: Any, callback: str | None = None) -> Response:
+    """JSON, or JSONP when the client names a (checked) callback, as older clients do."""
+    body = json.dumps(document, ensure_ascii=False)
+    if callback:
+        return Response(
+            f"/**/{callback}({body});",
+            media_type="application/javascript",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
+    return Response(body, media_type="application/json")
+
+
+class Application:
+    """The site, its caches and query pool, and the handlers of every route."""
+
+    def __init__(
+        self, dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings
+    ) -> None:
+        self.site = Site(dist, settings)
+        self.settings = settings
+        self.context = context
+        self.queries = [q for q in shipped_queries(queries_dir) if not q.federated]
+        self.cache = Cache(self.site.checksum, settings.document_cache)
+        self.pool = Pool(
+            self.site.store_dir,
+            context,
+            size=settings.query_workers,
+            memory_mib=settings.worker_memory,
+            allow_service=settings.allow_service,
+            time_limit=settings.time_limit,
+            row_limit=settings.row_limit,
+        )
+        self.templates = Environment(
+            loader=PackageLoader("dialoguekg", "web/templates"),
+            autoescape=select_autoescape(["html"]),
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def render(self, template: str, **values: Any) -> str:
+        return self.templates.get_template(template).render(**values)
+
+    def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        return HTMLResponse(self.render(template, **values), status_code=status)
+
+    def problem(self, status: int, message: str, html: bool = False) -> Response:
+        if html:
+            return self.page("error.html", status, title=f"{status}", message=message)
+        return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8")
+
+    async def cached(
+        self, request: Request, key: str, make: Callable[[], Rendered], extra: dict[str, str]
+    ) -> Response:
+        """A response that depends only on the build: from the cache, or made in a thread."""
+        rendered = self.cache.get(key)
+        if rendered is None:
+            rendered = await anyio.to_thread.run_sync(make)
+            self.cache.put(key, rendered)
+        etag = self.cache.etag(key)
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=300", **extra}
+        headers.update(rendered.headers)
+        if etag in (t.strip() for t in request.headers.get("if-none-match", "").split(",")):
+            return Response(status_code=304, headers=headers)
+        return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        return await self.cached(request, "/", self._home, {})
+
+    def _home(self) -> Rendered:
+        site = self.site
+        meetings = site.store.query("""
+            PREFIX dkg: <https://w3id.org/dialoguekg/def#> PREFIX schema: <http://schema.org/>
+            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+            SELECT ?m ?label ?type (MIN(?s) AS ?start) (MAX(?e) AS ?end) WHERE {
+              ?m a dkg:Meeting ; rdfs:label ?label ; schema:startDate ?s .
+              OPTIONAL { ?m schema:endDate ?e }
+              VALUES (?class ?type) { (dkg:PartyDialogue "party dialogue")
+                (dkg:ThinkTankForum "think-tank forum") (dkg:Briefing "briefing")
+                (dkg:ForeignHostedPartyEvent "hosted by another party") }
+              ?m a ?class }
+            GROUP BY ?m ?label ?type ORDER BY ?start ?label""")
+        counts = site.store.query("""
+            SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
+            WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class""")
+        assert isinstance(meetings, ox.QuerySolutions) and isinstance(counts, ox.QuerySolutions)
+        body = self.render(
+            "home.html",
+            title="dialoguekg",
+            timeline=Markup(timeline_svg(site.meetings())),
+            meetings=[
+                (
+                    m["m"].value[len(str(ID)) :],
+                    m["label"].value,
+                    m["type"].value,
+                    m["start"].value,
+                    m["end"].value if m["end"] is not None else "",
+                )
+                for m in meetings
+            ],
+            counts=[
+                (
+                    site.label_of_term(c["class"].value),
+                    int(c["n"].value),
+                    "/classes/" + c["class"].value[len(PREFIXES["dkg"]) :]
+                    if c["class"].value.startswith(PREFIXES["dkg"])
+                    else None,
+                )
+                for c in counts
+            ],
+            triples=len(site.store),
+            dumps=site.dump_names,
+        )
+        return Rendered(body.encode(), "text/html; charset=utf-8")
+
+    async def resource(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        wanted = conneg.negotiate(request.headers.get("accept"), conneg.RESOURCE_FORMATS)
+        iri = str(ID) + path
+        if await anyio.to_thread.run_sync(self.site.exists, iri):
+            requested = request.query_params.get("format")
+            fmt = conneg.by_suffix(requested) if requested else wanted
+            if fmt is None:
+                shown = (requested or request.headers.get("accept") or "")[:100]
+                return self.problem(
+                    406,
+                    f"not available as {shown}; choose one of: "
+                    + ", ".join(f.media_type for f in conneg.RESOURCE_FORMATS),
+                )
+            return RedirectResponse(
+                f"/id/{quote(path)}.{fmt.suffix}", status_code=303, headers={"Vary": "Accept"}
+            )
+        stem, _, suffix = path.rpartition(".")
+        fmt = conneg.by_suffix(suffix) if stem else None
+        if fmt is None or not await anyio.to_thread.run_sync(self.site.exists, str(ID) + stem):
+            return self.problem(404, f"no resource {iri[:300]}", wanted is conneg.HTML)
+        page = whole_number(request, "page", 1, MAX_PAGE)
+        return await self.cached(
+            request,
+            f"/id/{stem}.{fmt.suffix}?page={page}",
+            lambda: self._document(str(ID) + stem, stem, fmt, page),
+            {},
+        )
+
+    def _document(self, iri: str, path: str, fmt: Format, page: int) -> Rendered:
+        triples, more = describe(self.site, ox.NamedNode(iri), page)
+        links = [
+            f'</id/{quote(path)}.{f.suffix}>; rel="alternate"; type="{f.media_type}"'
+            for f in conneg.RESOURCE_FORMATS
+            if f is not fmt
+        ]
+        links.append(f'<{rebase_iri(iri, self.settings.base)}>; rel="describes"')
+        if more:
+            links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page + 1}>; rel="next"')
+        if page > 1:
+            links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page - 1}>; rel="prev"')
+        headers = (("Link", ", ".join(links)),)
+        if fmt is not conneg.HTML:
+            body = serialize.graph(rebase(triples, self.settings.base), fmt.name, self.context)
+            return Rendered(body, fmt.media_type, headers)
+        party = ox.Triple(ox.NamedNode(iri), RDF_TYPE, ox.NamedNode(PREFIXES["dkg"] + "Party"))
+        html = self.render(
+            "resource.html",
+            timeline=Markup(timeline_svg(self.site.meetings(iri))) if party in triples else "",
+            **view(self.site, iri, triples),
+            path=path,
+            page=page,
+            more=more,
+            formats=[f for f in conneg.RESOURCE_FORMATS if f is not conneg.HTML],
+        )
+        return Rendered(html.encode(), "text/html; charset=utf-8", headers)
+
+    async def search(self, request: Request) -> Response:
+        q = request.query_params.get("q", "")[:200]
+        limit = whole_number(request, "limit", 10, MAX_HITS)
+        hits = await anyio.to_thread.run_sync(lambda: self.site.search_index.search(q, limit))
+        wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
+        if request.url.path.endswith(".json") or wanted is conneg.JSONLD:
+            return json_response([hit.__dict__ for hit in hits])
+        return self.page("search.html", title=f"Search: {q}", q=q, hits=hits)
+
+    async def classes(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        cls = f"{PREFIXES['dkg']}{name}"
+        if not re.fullmatch(r"[A-Za-z]{1,80}", name) or cls not in self.site.term_labels:
+            return self.problem(404, f"no class {name[:80]!r} in the ontology", True)
+        return await self.cached(request, f"/classes/{name}", lambda: self._class(name), {})
+
+    def _class(self, name: str) -> Rendered:
+        cls = ox.NamedNode(PREFIXES["dkg"] + name)
+        found = self.site.store.quads_for_pattern(None, RDF_TYPE, cls, DEFAULT)
+        subjects = [q.subject for q in found if isinstance(q.subject, ox.NamedNode)]
+        members = sorted(
+            (self.site.label(s) or s.value, "/id/" + s.value[len(str(ID)) :]) for s in subjects
+        )
+        body = self.render(
+            "class.html", title=self.site.term_labels[cls.value], name=name, members=members
+        )
+        return Rendered(body.encode(), "text/html; charset=utf-8")
+
+    async def ontology(self, request: Request) -> Response:
+        requested = request.query_params.get("format")
+        wanted = (
+            conneg.by_suffix(requested)
+            if requested
+            else conneg.negotiate(request.headers.get("accept"), conneg.RESOURCE_FORMATS)
+        )
+        if wanted is None:
+            return self.problem(406, "the ontology is available as: html, ttl, jsonld, nt, rdf")
+        return await self.cached(
+            request, f"/def.{wanted.suffix}", lambda: self._ontology(wanted), {"Vary": "Accept"}
+        )
+
+    def _ontology(self, fmt: Format) -> Rendered:
+        quads = self.site.store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI))
+        triples = [q.triple for q in quads]
+        if fmt is not conneg.HTML:
+            return Rendered(serialize.graph(triples, fmt.name, self.context), fmt.media_type)
+        body = self.render("ontology.html", title="Ontology", terms=self._terms(triples))
+        return Rendered(body.encode(), "text/html; charset=utf-8")
+
+    def _terms(self, triples: list[ox.Triple]) -> list[dict[str, Any]]:
+        """The ontology's classes and properties with label, comment and type."""
+        by_term: dict[str, dict[str, str]] = {}
+        for t in triples:
+            s = t.subject.value if isinstance(t.subject, ox.NamedNode) else ""
+            if not s.startswith(PREFIXES["dkg"]):
+                continue
+            term = by_term.setdefault(s, {"iri": s, "name": s[len(PREFIXES["dkg"]) :]})
+            p = t.predicate.value
+            if p.endswith("#label"):
+                term["label"] = t.object.value if isinstance(t.object, ox.Literal) else ""
+            elif p.endswith("#comment"):
+                term["comment"] = t.object.value if isinstance(t.object, ox.Literal) else ""
+            elif p.endswith("#type") and isinstance(t.object, ox.NamedNode):
+                term["kind"] = self.site.curie(t.object.value)
+        return sorted(by_term.values(), key=lambda term: (term.get("kind", ""), term["name"]))
+
+    # -- SPARQL --------------------------------------------------------------------------------
+
+    async def sparql(self, request: Request) -> Response:
+        protocol = await read_protocol(request)
+        query = protocol.query
+        accept = request.headers.get("accept")
+        wants_html = conneg.negotiate(accept, (*conneg.RESULT_FORMATS, conneg.HTML)) is conneg.HTML
+        if query is None:
+            if wants_html:
+                return self.page(
+                    "sparql.html", title="SPARQL", queries=self.queries, query="", result=None
+                )
+            return self.service_description(request)
+        check_query(query, self.settings)
+        result_format = conneg.negotiate(accept, conneg.RESULT_FORMATS)
+        graph_format = conneg.negotiate(accept, conneg.GRAPH_FORMATS) or conneg.TURTLE
+        job = Job(
+            query,
+            base_iri=self.settings.public_url + "sparql",  # relative IRIs resolve against us
+            default_graph=protocol.default_graphs,
+            named_graphs=protocol.named_graphs,
+            result_format="json" if wants_html else result_format.name if result_format else None,
+            graph_format=graph_format.name,
+        )
+        try:
+            reply = await self.pool.run(job)
+        except WorkerError as exc:
+            return self.problem(exc.status, str(exc), wants_html)
+        if reply.status == "syntax":
+            return self.problem(400, f"the query is not valid SPARQL: {reply.message}", wants_html)
+        if reply.status == "failed":
+            return self.problem(400, f"the query failed: {reply.message}", wants_html)
+        if reply.status == "over_limit":
+            return self.problem(
+                400,
+                f"the result has more than {self.settings.row_limit} rows, the limit of this "
+                "endpoint; add a LIMIT, or download a dump",
+                wants_html,
+            )
+        if reply.status == "not_acceptable":
+            return self.problem(
+                406,
+                "results are available as: "
+                + ", ".join(f.media_type for f in conneg.RESULT_FORMATS),
+            )
+        if reply.kind == "triples":
+            return Response(reply.body, media_type=graph_format.media_type)
+        if wants_html:
+            return self.sparql_page(query, reply.body)
+        assert result_format is not None
+        return Response(reply.body, media_type=result_format.media_type)
+
+    def sparql_page(self, query: str, body: bytes) -> Response:
+        answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        result: dict[str, Any]
+        if isinstance(answer, ox.QueryBoolean):
+            result = {"boolean": bool(answer)}
+        else:
+            variables = [v.value for v in answer.variables]
+            result = {
+                "variables": variables,
+                "rows": [
+                    [
+                        value_of(self.site, row[v], {}) if row[v] is not None else None
+                        for v in variables
+                    ]
+                    for row in answer
+                ],
+            }
+        return self.page(
+            "sparql.html", title="SPARQL", queries=self.queries, query=query, result=result
+        )
+
+    def service_description(self, request: Request) -> Response:
+        fmt = conneg.negotiate(request.headers.get("accept"), conneg.GRAPH_FORMATS) or conneg.TURTLE
+        endpoint = ox.NamedNode(self.settings.public_url + "sparql")
+        sd = "http://www.w3.org/ns/sparql-service-description#"
+        description = f"""
+            @prefix sd: <{sd}> .
+            <{endpoint.value}> a sd:Service ;
+                sd:endpoint <{endpoint.value}> ;
+                sd:supportedLanguage sd:SPARQL11Query ;
+                sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>,
+                    <http://www.w3.org/ns/formats/SPARQL_Results_XML>,
+                    <http://www.w3.org/ns/formats/SPARQL_Results_CSV>,
+                    <http://www.w3.org/ns/formats/SPARQL_Results_TSV>,
+                    <http://www.w3.org/ns/formats/Turtle>, <http://www.w3.org/ns/formats/N-Triples>,
+                    <http://www.w3.org/ns/formats/JSON-LD>, <http://www.w3.org/ns/formats/RDF_XML> ;
+                {"sd:feature sd:BasicFederatedQuery ;" if self.settings.allow_service else ""}
+                sd:defaultDataset [ a sd:Dataset ;
+                    sd:defaultGraph [ a sd:Graph ] ;
+                    sd:namedGraph [ a sd:NamedGraph ; sd:name <{ONTOLOGY_IRI}> ] ] .
+        """
+        triples = list(ox.parse(description.encode(), format=ox.RdfFormat.TURTLE))
+        body = serialize.graph(triples, fmt.name, self.context)
+        return Response(body, media_type=fmt.media_type)
+
+    # -- reconciliation ------------------------------------------------------------------------
+
+    async def reconciliation(self, request: Request) -> Response:
+        params = parse_qs(request.url.query)
+        if request.method == "POST":
+            body = (await request.body()).decode("utf-8", errors="replace")
+            for key, values in parse_qs(body).items():
+                params.setdefault(key, []).extend(values)
+        callback = callback_of(params)
+        if "queries" not in params:
+            described = reconcile.manifest(self.settings.public_url, self.settings.reconcile_batch)
+            return json_response(described, callback)
+        try:
+            batch = json.loads(params["queries"][0])
+            if not isinstance(batch, dict):
+                raise ValueError("expected an object of query objects")
+            if len(batch) > self.settings.reconcile_batch:
+                raise ValueError(
+                    f"{len(batch)} queries; this service takes at most "
+                    f"{self.settings.reconcile_batch} in one batch"
+                )
+            queries = {str(key): reconcile.checked(query) for key, query in batch.items()}
+        except RecursionError:
+            raise Refused(400, "queries is nested too deeply to be a batch") from None
+        except ValueError as exc:
+            raise Refused(400, f"queries is not a batch of reconciliation queries: {exc}") from exc
+        entities = await anyio.to_thread.run_sync(lambda: self.site.reconcilable)
+
+        def answer() -> dict[str, Any]:
+            return {
+                key: {"result": reconcile.reconcile(entities, query)}
+                for key, query in queries.items()
+            }
+
+        with anyio.fail_after(self.settings.time_limit):
+            result = await anyio.to_thread.run_sync(answer, abandon_on_cancel=True)
+        return json_response(result, callback)
+
+    async def reconciliation_suggest(self, request: Request) -> Response:
+        callback = callback_of(parse_qs(request.url.query))
+        prefix = request.query_params.get("prefix", "")[: reconcile.MAX_NAME]
+        entities = await anyio.to_thread.run_sync(lambda: self.site.reconcilable)
+        found = await anyio.to_thread.run_sync(lambda: reconcile.suggest(entities, prefix))
+        return json_response({"result": found}, callback)
+
+    async def reconciliation_preview(self, request: Request) -> Response:
+        wanted = request.query_params.get("id", "")
+        entities = await anyio.to_thread.run_sync(lambda: self.site.reconcilable)
+        entity = next((e for e in entities if e.id == wanted), None)
+        if entity is None:
+            return self.problem(404, f"no entity {wanted[:200]!r}", True)
+        return self.page("preview.html", entity=entity)
+
+    # -- downloads -----------------------------------------------------------------------------
+
+    async def dumps(self, request: Request) -> Response:
+        wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
+        sizes = {name: (self.site.dist / name).stat().st_size for name in self.site.dump_names}
+        if wanted is conneg.JSONLD:
+            return Response(json.dumps({"dumps": sizes}), media_type="application/json")
+        return self.page(
+            "dumps.html",
+            title="Downloads",
+            dumps=sorted(sizes.items()),
+            sums=(self.site.dist / "SHA256SUMS").read_text(encoding="ascii"),
+        )
+
+    async def dump(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in self.site.dump_names and name != "SHA256SUMS":
+            return self.problem(404, f"no dump named {name[:200]!r}; see /dumps/")
+        media = DUMP_MEDIA.get(name.rsplit(".", 1)[-1], "text/plain")
+        return FileResponse(self.site.dist / name, media_type=media)
+
+    async def void(self, request: Request) -> Response:
+        return FileResponse(self.site.dist / "void.ttl", media_type="text/turtle")
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/", self.home),
+            Route("/id/{path:path}", self.resource),
+            Route("/sparql", self.sparql, methods=["GET", "POST"]),
+            Route("/dumps/", self.dumps),
+            Route("/search", self.search),
+            Route("/search.json", self.search),
+            Route("/classes/{name}", self.classes),
+            Route("/def", self.ontology),
+            Route("/reconcile", self.reconciliation, methods=["GET", "POST"]),
+            Route("/reconcile/suggest/entity", self.reconciliation_suggest),
+            Route("/reconcile/preview", self.reconciliation_preview),
+            Route("/dumps/{name}", self.dump),
+            Route("/.well-known/void", self.void),
+        ]
+
+
+def create_app(
+    dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings | None = None
+) -> Starlette:
+    """The ASGI app serving ``dist`` (built by ``dialoguekg build``)."""
+    application = Application(dist, queries_dir, context, settings or ServeSettings())
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        html = conneg.negotiate(request.headers.get("accept"), (conneg.HTML,)) is conneg.HTML
+        return application.problem(exc.status, str(exc), html and "/sparql" not in request.url.path)
+
+    async def overtime(request: Request, exc: Exception) -> Response:
+        return application.problem(
+            503, f"the request ran longer than {application.settings.time_limit:g} s, the limit"
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        application.pool.close()
+
+    app = Starlette(
+        routes=application.routes(),
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["GET", "POST"],
+                allow_headers=["Accept", "Content-Type"],
+            )
+        ],
+        exception_handlers={Refused: refused, TimeoutError: overtime},
+        lifespan=lifespan,
+    )
+    app.state.application = application
+    return app

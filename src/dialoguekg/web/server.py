@@ -1,0 +1,131 @@
+"""Running the application under uvicorn with the limits a public server needs: a body size
+cap (413) and a deadline for each request's head and body (slow clients are cut off)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+class BodyTooLarge(Exception):
+    """The client sent more than the body limit."""
+
+
+class BodyLimit:
+    """ASGI middleware: a request body larger than ``limit`` bytes is answered with 413, read
+    no further than the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            await self._refuse(send, declared)
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise BodyTooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send, str(seen).encode())
+
+    async def _refuse(self, send: Send, declared: bytes) -> None:
+        body = (
+            f"the request body ({declared.decode('latin-1')[:20]} bytes) is over this "
+            f"server's limit of {self.limit:,} bytes\n"
+        ).encode()
+        if not declared.isdigit():
+            body = b"the Content-Length header is not a number\n"
+        status = 413 if declared.isdigit() else 400
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def guarded_protocol(deadline: float) -> type[H11Protocol]:
+    """uvicorn's HTTP/1.1 protocol, closing connections that take longer than ``deadline``
+    seconds to send a request's head and body (uvicorn itself times out only idle
+    keep-alive connections)."""
+
+    class Guarded(H11Protocol):
+        _timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):
+                if self._timer is None and (data or self.conn.their_state is h11.SEND_BODY):
+                    self._arm()
+            else:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._timer = self.loop.call_later(deadline, self._expire)
+
+        def _disarm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+        def _expire(self) -> None:
+            self._timer = None
+            waiting = self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
+            if waiting and not self.transport.is_closing():
+                self.transport.close()
+
+    return Guarded
+
+
+def run(app: ASGIApp, host: str, port: int, *, body_limit: int, deadline: float) -> None:
+    """Serve ``app`` until interrupted."""
+    import uvicorn
+
+    uvicorn.run(
+        BodyLimit(app, body_limit),
+        host=host,
+        port=port,
+        log_level="warning",
+        http=guarded_protocol(deadline),
+        limit_concurrency=256,
+        timeout_keep_alive=5,
+    )

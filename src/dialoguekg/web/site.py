@@ -1,0 +1,164 @@
+"""The published graph as the server holds it: an on-disk store opened read-only, the build's
+checksum, the ontology's term labels, the search and reconciliation indexes, the dumps.
+
+The store lives in ``dist/store/``, made once per build from ``dialoguekg.nq`` and opened
+read-only by the server and by every query worker: opening it takes milliseconds whatever
+the graph's size, and the operating system's page cache is shared between the processes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import QueryError
+from ..vocab import ID, ONTOLOGY_IRI, PREFIXES, curie
+from . import reconcile
+from .pages import RDFS_LABEL, Event, SearchIndex
+from .settings import ServeSettings
+
+STORE = "store"
+STAMP = "BUILD"  # file in the store holding the checksum of the dump it was loaded from
+DUMP = "dialoguekg.nq"
+
+SCHEMA_START = ox.NamedNode("http://schema.org/startDate")
+SUPER_EVENT = ox.NamedNode("http://schema.org/superEvent")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+MEETING = ox.NamedNode(PREFIXES["dkg"] + "Meeting")
+ON_BEHALF_OF = ox.NamedNode(PREFIXES["dkg"] + "onBehalfOf")
+EVENT = ox.NamedNode(PREFIXES["dkg"] + "event")
+DEFAULT = ox.DefaultGraph()
+
+
+def dump_checksums(dist: Path) -> dict[str, str]:
+    """The SHA-256 of every file ``build`` wrote, from ``SHA256SUMS``."""
+    try:
+        lines = (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+    except OSError as exc:
+        raise QueryError(f"no built graph in {dist} ({exc}): run 'dialoguekg build'") from exc
+    return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
+
+
+def prepare_store(dist: Path, checksum: str) -> Path:
+    """``dist/store/``, loaded from the dump unless it already holds this build."""
+    target = dist / STORE
+    stamp = target / STAMP
+    if stamp.is_file() and stamp.read_text(encoding="ascii").strip() == checksum:
+        return target
+    fresh = dist / f"{STORE}.loading"
+    shutil.rmtree(fresh, ignore_errors=True)
+    store = ox.Store(str(fresh))
+    try:
+        store.bulk_load(path=str(dist / DUMP), format=ox.RdfFormat.N_QUADS)
+        store.optimize()
+        store.flush()
+    except (SyntaxError, OSError, ValueError) as exc:
+        raise QueryError(f"{dist / DUMP} is not a readable dump ({exc}); rebuild it") from exc
+    finally:
+        del store
+    (fresh / STAMP).write_text(checksum + "\n", encoding="ascii")
+    old = dist / f"{STORE}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+class Site:
+    """The store and what the pages need from it besides one entity's description."""
+
+    def __init__(self, dist: Path, settings: ServeSettings) -> None:
+        self.dist = dist
+        self.settings = settings
+        checksums = dump_checksums(dist)
+        if DUMP not in checksums:
+            raise QueryError(f"{dist}/SHA256SUMS names no {DUMP}: rebuild with 'dialoguekg build'")
+        self.checksum = checksums[DUMP]
+        self.store_dir = prepare_store(dist, self.checksum)
+        self.store = ox.Store.read_only(str(self.store_dir))
+        self.dump_names = sorted(checksums)
+        self.term_labels = {
+            quad.subject.value: quad.object.value
+            for quad in self.store.quads_for_pattern(
+                None, RDFS_LABEL, None, ox.NamedNode(ONTOLOGY_IRI)
+            )
+            if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)
+        }
+        self._lock = threading.Lock()
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        with self._lock:
+            return SearchIndex(self.store)
+
+    @cached_property
+    def reconcilable(self) -> list[reconcile.Entity]:
+        with self._lock:
+            return reconcile.entities(self.store)
+
+    def exists(self, iri: str) -> bool:
+        """Whether ``iri`` is the subject of a triple; False for what is not an IRI at all."""
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            return False
+        return next(iter(self.store.quads_for_pattern(node, None, None, DEFAULT)), None) is not None
+
+    def curie(self, iri: str) -> str:
+        return curie(iri) or iri
+
+    def label_of_term(self, iri: str) -> str:
+        return self.term_labels.get(iri) or self.curie(iri)
+
+    def label(self, node: ox.NamedNode | ox.BlankNode) -> str | None:
+        for quad in self.store.quads_for_pattern(node, RDFS_LABEL, None, DEFAULT):
+            if isinstance(quad.object, ox.Literal):
+                return quad.object.value
+        return None
+
+    def meetings(self, party: str | None = None) -> list[Event]:
+        """The meetings in time order; with ``party``, those it took part in."""
+        if party is None:
+            found: set[ox.NamedNode | ox.BlankNode] = {
+                q.subject
+                for q in self.store.quads_for_pattern(None, RDF_TYPE, MEETING, DEFAULT)
+                if isinstance(q.subject, ox.NamedNode | ox.BlankNode)
+            }
+        else:
+            found = set()
+            for part in self.store.quads_for_pattern(None, ON_BEHALF_OF, ox.NamedNode(party)):
+                if isinstance(part.subject, ox.NamedNode | ox.BlankNode):
+                    for event in self.store.quads_for_pattern(part.subject, EVENT, None, DEFAULT):
+                        found.update(self._meeting_of(event.object))
+        events = []
+        for meeting in found:
+            label = self.label(meeting)
+            dates = [
+                q.object.value
+                for q in self.store.quads_for_pattern(meeting, SCHEMA_START, None)
+                if isinstance(q.object, ox.Literal)
+            ]
+            if label is not None and dates and isinstance(meeting, ox.NamedNode):
+                events.append(Event("/id/" + meeting.value[len(str(ID)) :], label, min(dates)))
+        return sorted(events, key=lambda e: (e.start, e.label))
+
+    def _meeting_of(self, event: object) -> set[ox.NamedNode | ox.BlankNode]:
+        """``event`` and the event it is part of (a session's meeting), where each is one."""
+        if not isinstance(event, ox.NamedNode | ox.BlankNode):
+            return set()
+        candidates = {event} | {
+            q.object
+            for q in self.store.quads_for_pattern(event, SUPER_EVENT, None, DEFAULT)
+            if isinstance(q.object, ox.NamedNode | ox.BlankNode)
+        }
+        return {
+            c
+            for c in candidates
+            if next(iter(self.store.quads_for_pattern(c, RDF_TYPE, MEETING, DEFAULT)), None)
+        }

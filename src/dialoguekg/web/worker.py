@@ -1,0 +1,160 @@
+"""A query worker: a process that evaluates strangers' SPARQL over the read-only store.
+
+Run by ``workers.Pool`` as ``python -m dialoguekg.web.worker``; it never serves HTTP. Before it
+reads any query it caps its own heap, asks to die with its parent, and, unless the operator
+allows ``SERVICE``, removes its own ability to open network sockets (``sandbox``), so no query,
+however spelt, makes a request on a stranger's behalf. A query that crashes the engine, runs
+out of memory or is killed at the time limit costs this process, not the server.
+
+Frames on stdin/stdout are a 4-byte big-endian length and a payload: the parent sends the
+settings (JSON) once, then one JSON job per query; the worker answers each job with a JSON
+header frame and a body frame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import struct
+import sys
+import threading
+import time
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from . import serialize
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+LENGTH = struct.Struct(">I")
+
+
+def read_frame(stream: IO[bytes]) -> bytes | None:
+    """One frame's payload, or None at the end of the stream."""
+    head = stream.read(LENGTH.size)
+    if len(head) < LENGTH.size:
+        return None
+    size = LENGTH.unpack(head)[0]
+    payload = stream.read(size)
+    return payload if len(payload) == size else None
+
+
+def write_frame(stream: IO[bytes], payload: bytes) -> None:
+    stream.write(LENGTH.pack(len(payload)) + payload)
+
+
+def _die_with_parent() -> None:
+    """End this process within a second of the server's end, even in the middle of a query.
+    (``PR_SET_PDEATHSIG`` would follow the thread that started the worker, not the server.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def results(document: dict[str, Any], fmt: str) -> bytes:
+    """SELECT or ASK results in ``fmt``, written by pyoxigraph's spec-conformant writers."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    if fmt == "json":
+        return text
+    parsed = ox.parse_query_results(text, format=ox.QueryResultsFormat.JSON)
+    return bytes(parsed.serialize(format=RESULT_FORMATS[fmt]) or b"")
+
+
+Answer = tuple[dict[str, Any], bytes]
+
+
+def evaluate(store: ox.Store, job: dict[str, Any], context: dict[str, Any]) -> Answer:
+    """The answer to one job: a header (``status``, ``kind``, ``message``) and the body."""
+    options: dict[str, Any] = {"base_iri": job["base_iri"]}
+    if job["default_graph"]:
+        options["default_graph"] = [ox.NamedNode(g) for g in job["default_graph"]]
+    if job["named_graphs"]:
+        options["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
+    try:
+        answer = store.query(job["query"], **options)
+        limit = job["row_limit"]
+        if isinstance(answer, ox.QueryBoolean):
+            return _results({"head": {}, "boolean": bool(answer)}, job, "boolean")
+        items: list[Any] = []
+        for item in answer:
+            if len(items) == limit:
+                return {"status": "over_limit"}, b""
+            items.append(item)
+    except SyntaxError as exc:
+        return {"status": "syntax", "message": str(exc)}, b""
+    except (OSError, ValueError, RuntimeError) as exc:
+        return {"status": "failed", "message": str(exc)}, b""
+    if isinstance(answer, ox.QueryTriples):
+        body = serialize.graph(items, job["graph_format"], context)
+        return {"status": "ok", "kind": "triples"}, body
+    variables = [v.value for v in answer.variables]
+    bindings = [
+        {v: _json_term(row[v]) for v in variables if row[v] is not None} for row in items
+    ]
+    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    return _results(document, job, "solutions")
+
+
+def _results(document: dict[str, Any], job: dict[str, Any], kind: str) -> Answer:
+    fmt = job["result_format"]
+    if fmt is None:
+        return {"status": "not_acceptable", "kind": kind}, b""
+    return {"status": "ok", "kind": kind}, results(document, fmt)
+
+
+def main() -> None:
+    """Set the process up from the first frame, then answer jobs until stdin closes."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but frames may reach the parent's pipe
+    _die_with_parent()
+    setup = read_frame(stdin)
+    if setup is None:
+        return
+    settings = json.loads(setup)
+    heap = settings["memory"]
+    resource.setrlimit(resource.RLIMIT_DATA, (heap, heap))
+    if not settings["allow_service"]:
+        from .sandbox import SandboxUnavailable, forbid_network
+
+        try:
+            forbid_network()
+        except SandboxUnavailable as exc:
+            write_frame(stdout, json.dumps({"status": "no_sandbox", "message": str(exc)}).encode())
+            stdout.flush()
+            return
+    store = ox.Store.read_only(settings["store"])
+    write_frame(stdout, json.dumps({"status": "ready", "pid": os.getpid()}).encode())
+    stdout.flush()
+    while (payload := read_frame(stdin)) is not None:
+        header, body = evaluate(store, json.loads(payload), settings["context"])
+        write_frame(stdout, json.dumps(header).encode())
+        write_frame(stdout, body)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

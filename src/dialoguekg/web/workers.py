@@ -1,0 +1,226 @@
+"""The pool of query worker processes, as the server sees it.
+
+A job goes to an idle worker over its pipes and is waited for in a thread, so the event loop
+never blocks. The time limit ends the evaluation: the worker is killed, which stops the engine
+whatever it was doing and returns its memory, and a fresh worker takes its place on the next
+job. A worker that dies (the engine crashed, the heap cap was hit) costs one request.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from .worker import LENGTH, write_frame
+
+
+class WorkerError(Exception):
+    """A job that ended without an answer, with the HTTP status and message it deserves."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query and how its answer is wanted."""
+
+    query: str
+    base_iri: str
+    default_graph: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    result_format: str | None = "json"
+    graph_format: str = "turtle"
+
+    def encode(self, row_limit: int) -> bytes:
+        return json.dumps({**self.__dict__, "row_limit": row_limit}).encode()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a worker answered: ``status`` (ok, syntax, failed, over_limit, not_acceptable),
+    the answer's ``kind`` (boolean, solutions, triples) and body, or a message."""
+
+    status: str
+    kind: str
+    body: bytes
+    message: str
+
+
+class Worker:
+    """One worker process and its pipes."""
+
+    def __init__(self, setup: dict[str, Any]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dialoguekg.web.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+            bufsize=0,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
+        write_frame(self.stdin, json.dumps(setup).encode())
+        self.stdin.flush()
+        ready = self._header(time.monotonic() + 30)
+        if ready.get("status") != "ready":
+            self.kill()
+            raise WorkerError(503, f"the query worker could not start: {ready.get('message')}")
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        """Exactly ``size`` bytes from the worker, waiting no later than ``deadline``."""
+        chunks, fd = bytearray(), self.stdout.fileno()
+        while len(chunks) < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, size - len(chunks))
+            if not chunk:
+                raise EOFError
+            chunks += chunk
+        return bytes(chunks)
+
+    def _frame(self, deadline: float) -> bytes:
+        size = LENGTH.unpack(self._read(LENGTH.size, deadline))[0]
+        return self._read(size, deadline)
+
+    def _header(self, deadline: float) -> dict[str, Any]:
+        header = json.loads(self._frame(deadline))
+        assert isinstance(header, dict)
+        return header
+
+    def run(self, job: bytes, seconds: float) -> Reply:
+        """The worker's answer to ``job``; raises TimeoutError or EOFError (the worker is then
+        unusable)."""
+        deadline = time.monotonic() + seconds
+        write_frame(self.stdin, job)
+        self.stdin.flush()
+        header = self._header(deadline)
+        body = self._frame(deadline)
+        return Reply(header["status"], header.get("kind", ""), body, header.get("message", ""))
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.stdin.close()
+        self.stdout.close()
+
+    def death(self) -> str:
+        """Why the process ended, in words."""
+        code = self.process.wait()
+        if code < 0:
+            return f"signal {-code}"
+        return f"exit status {code}"
+
+
+class Pool:
+    """At most ``size`` workers, started when first needed, replaced when they fail."""
+
+    def __init__(
+        self,
+        store_dir: Path,
+        context: dict[str, Any],
+        *,
+        size: int,
+        memory_mib: int,
+        allow_service: bool,
+        time_limit: float,
+        row_limit: int,
+    ) -> None:
+        self.setup = {
+            "store": str(store_dir),
+            "context": context,
+            "memory": memory_mib * 1024 * 1024,
+            "allow_service": allow_service,
+        }
+        self.time_limit = time_limit
+        self.row_limit = row_limit
+        self.slots = anyio.Semaphore(size)
+        self.idle: list[Worker] = []
+        self.lock = threading.Lock()
+        self.closed = False
+        atexit.register(self.close)
+
+    async def run(self, job: Job) -> Reply:
+        """The answer to ``job``; raises WorkerError for timeouts, crashes and a busy pool."""
+        started = time.monotonic()
+        with anyio.move_on_after(self.time_limit) as waiting:
+            await self.slots.acquire()
+        if waiting.cancelled_caught:
+            raise WorkerError(503, "every query worker stayed busy for the whole time limit")
+        try:
+            left = self.time_limit - (time.monotonic() - started)
+            return await anyio.to_thread.run_sync(self._run, job.encode(self.row_limit), left)
+        finally:
+            self.slots.release()
+
+    def _run(self, job: bytes, seconds: float) -> Reply:
+        worker = self._take()
+        try:
+            reply = worker.run(job, seconds)
+        except TimeoutError:
+            worker.kill()
+            raise WorkerError(
+                503,
+                f"the query ran longer than {self.time_limit:g} s, the limit of this endpoint, "
+                "and was stopped; narrow it, or run it on a downloaded dump",
+            ) from None
+        except (EOFError, OSError, ValueError):
+            worker.kill()
+            raise WorkerError(
+                503,
+                f"the query stopped its worker ({worker.death()}): it needed more memory than "
+                "the endpoint allows, or the engine failed on it; narrow it",
+            ) from None
+        with self.lock:
+            if self.closed:
+                worker.kill()
+            else:
+                self.idle.append(worker)
+        return reply
+
+    def _take(self) -> Worker:
+        with self.lock:
+            while self.idle:
+                worker = self.idle.pop()
+                if worker.process.poll() is None:
+                    return worker
+        return Worker(self.setup)
+
+    def pids(self) -> list[int]:
+        """The live workers' process ids (for tests and benchmarks that watch memory)."""
+        with self.lock:
+            return [w.process.pid for w in self.idle if w.process.poll() is None]
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            workers, self.idle = self.idle, []
+        for worker in workers:
+            worker.kill()
+
+
+def rss_kib(pid: int) -> int:
+    """A process's resident memory, from /proc (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
