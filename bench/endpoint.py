@@ -12,7 +12,9 @@ What, in one run (everything on 127.0.0.1; the machines are shared and noisy: re
   ``--scale K``: the data made K times larger by ``bench/scale.py`` first);
 - both servers started on free ports: ``dialoguekg serve --dist DIR``, and
   ``oxigraph load`` + ``oxigraph serve-read-only`` on ``DIR/dialoguekg.nq``; each one's start
-  time (process start to the first 200 on ``/``) and resident memory (the process tree's VmRSS);
+  time (process start to the first 200 on ``/``) and resident memory (the process tree's VmRSS:
+  ours runs query worker processes), after the start and at the end; both stopped at the end,
+  on an error and on Ctrl-C;
 - a sample of entities (subjects with an ``rdfs:label`` under ``https://w3id.org/dialoguekg/id/``,
   ordered by the MD5 of a seed and their IRI: a fixed-seed sample the same on any server),
   asked of Oxigraph;
@@ -28,18 +30,31 @@ What, in one run (everything on 127.0.0.1; the machines are shared and noisy: re
   - SPARQL SELECT lookup: ``SELECT ?label WHERE { <iri> rdfs:label ?label }``, the same text to
     ``/sparql`` (ours) and ``/query`` (Oxigraph), as SPARQL JSON results.
 
+  Per server and run: requests, errors (anything but 200; a request still unanswered when the
+  run ends counts, with its wait so far as its latency), median and p99 latency, throughput,
+  the server's CPU per request (its process tree's, from /proc), and this script's CPU: near
+  100% of a core, the Python client rather than the server limits the run, and the req/s is a
+  floor (said under the table). Then ours/Oxigraph ratios beside the targets.
+
 - ``--load SECONDS``: ours alone under a mix of what a site gets (home page, 303s, entity pages,
   documents in every format, search, SPARQL lookups) from ``--load-concurrency`` clients, a heavy
   query every ``--heavy-every`` seconds (a cartesian product: our endpoint should refuse it with
   400 (row limit) or 503 (``--time-limit 2``) and keep serving the rest), and a health check of
-  ``/`` once a second that should answer within 1 s.
+  ``/`` once a second that should answer within 1 s. Per kind of request: count, statuses,
+  median, p99; overall: errors (not 200/303/304, nor a heavy query's 400/503), throughput, and
+  the worst health check.
+
+Every run is bounded: a request waits ``--timeout`` s at most, a warm-up 10 s, a run its
+seconds and 5 s more; a server that does not start in ``--start-timeout`` s, or exits, stops the
+benchmark with its command and the end of its output.
 
 Run:
 
 - ``.venv/bin/python bench/endpoint.py [--seconds 10 | --requests N] [--concurrency 1,8]
   [--dist DIR | --scale K]``: the comparison tables;
 - ``.venv/bin/python bench/endpoint.py --load 60 [--load-concurrency 16] [--scale K]``: the load
-  run on ours.
+  run on ours;
+- ``--dialoguekg PATH``: another ``dialoguekg`` command (another checkout's) to build and serve.
 """
 
 from __future__ import annotations
@@ -92,6 +107,8 @@ HEALTH_LIMIT = 1.0
 #: Seconds a build (or the scaling of its data) may take; a --requests run at most.
 BUILD_TIMEOUT = 1800.0
 RUN_CAP = 600.0
+#: Seconds a warm-up may take at most.
+WARMUP_CAP = 10.0
 #: Seconds to wait for clients still waiting on an answer when a run's time is up.
 GRACE = 5.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -102,6 +119,7 @@ class BenchError(Exception):
 
 
 def table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    """A markdown-ish table, as bench.py prints them."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     print(f"\n{title}")
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
@@ -195,13 +213,14 @@ def rss_mb(pid: int) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) used so far by the living processes of ``pid``'s tree."""
+    """CPU seconds (user + system) used so far by ``pid``'s tree: its living processes, and
+    the children they reaped (workers that were replaced)."""
     total = 0
     for member in process_tree(pid):
         with contextlib.suppress(OSError):
             stat = Path(f"/proc/{member}/stat").read_text()
             fields = stat[stat.rindex(")") + 2 :].split()
-            total += int(fields[11]) + int(fields[12])
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
     return total / CLOCK_TICKS
 
 
@@ -217,11 +236,17 @@ class Server:
     start: float  # seconds from the process starting to its first 200 on /
     rss_start: float  # MB, just after that first 200
     rss_end: float = math.nan
+    processes: int = 1  # in its tree at the end
     load: float | None = None  # seconds spent loading the store first (Oxigraph)
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def take_stock(self) -> None:
+        """Its memory and processes now, at the end of the runs."""
+        self.rss_end = rss_mb(self.pid)
+        self.processes = len(process_tree(self.pid))
 
 
 def started_at(pid: int) -> int | None:
@@ -416,6 +441,36 @@ class Client:
         self.reused = False
 
 
+class Lane:
+    """One client's samples, and the request it is waiting on: a request still unanswered when
+    the run ends is a sample too (status 0, its wait so far as its latency), not lost."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.samples: list[Sample] = []
+        self.waiting: tuple[Request, float] | None = None
+        self.closed = False
+
+    def send(self, user: Client, request: Request) -> None:
+        with self.lock:
+            self.waiting = (request, time.perf_counter())
+        sample = user.get(request)
+        with self.lock:
+            if not self.closed:  # an answer after the end is not the run's
+                self.samples.append(sample)
+                self.waiting = None
+
+    def close(self) -> list[Sample]:
+        """The samples so far, and the unanswered request; later answers are dropped."""
+        with self.lock:
+            self.closed = True
+            if self.waiting is None:
+                return list(self.samples)
+            request, sent = self.waiting
+            late = Sample(*request[:2], 0, time.perf_counter() - sent, 0, "no answer by the end")
+            return [*self.samples, late]
+
+
 @dataclass
 class Run:
     """A timed run: its samples, its wall time, and the CPU the server and the client used."""
@@ -424,7 +479,11 @@ class Run:
     wall: float
     server_cpu: float
     client_cpu: float
-    in_flight: int  # clients still waiting on an answer when the run was given up
+
+    @property
+    def in_flight(self) -> int:
+        """Requests still unanswered when the run was given up."""
+        return sum(s.detail == "no answer by the end" for s in self.samples)
 
 
 def drive(
@@ -436,8 +495,8 @@ def drive(
     lock = threading.Lock()
     issued = iter(range(count if count is not None else sys.maxsize))
     stopped = threading.Event()
-    deadline = time.perf_counter() + (seconds if count is None else RUN_CAP)
-    per_client: list[list[Sample]] = [[] for _ in range(clients)]
+    deadline = time.perf_counter() + seconds
+    lanes = [Lane() for _ in range(clients)]
 
     def next_request() -> Request | None:
         if stopped.is_set() or time.perf_counter() >= deadline:
@@ -446,15 +505,15 @@ def drive(
             index = next(issued, None)
         return None if index is None else requests[index % len(requests)]
 
-    def client(samples: list[Sample]) -> None:
+    def client(lane: Lane) -> None:
         user = Client(server.port, timeout)
         try:
             while (request := next_request()) is not None:
-                samples.append(user.get(request))
+                lane.send(user, request)
         finally:
             user.close()
 
-    threads = [threading.Thread(target=client, args=(s,), daemon=True) for s in per_client]
+    threads = [threading.Thread(target=client, args=(lane,), daemon=True) for lane in lanes]
     cpu, client_cpu, started = cpu_seconds(server.pid), time.process_time(), time.perf_counter()
     try:
         for thread in threads:
@@ -465,24 +524,23 @@ def drive(
         stopped.set()
     wall = time.perf_counter() - started
     return Run(
-        [sample for samples in per_client for sample in list(samples)],
+        [sample for lane in lanes for sample in lane.close()],
         wall,
         cpu_seconds(server.pid) - cpu,
         time.process_time() - client_cpu,
-        sum(thread.is_alive() for thread in threads),
     )
 
 
 def every(
     server: Server, requests: Sequence[Request], period: float, until: float, timeout: float,
-    out: list[Sample], stopped: threading.Event,
+    lane: Lane, stopped: threading.Event,
 ) -> None:  # fmt: skip
     """Send ``requests`` in turn, one each ``period`` seconds, until ``until`` (perf_counter)."""
     user = Client(server.port, timeout)
     index = 0
     try:
         while not stopped.is_set() and (now := time.perf_counter()) < until:
-            out.append(user.get(requests[index % len(requests)]))
+            lane.send(user, requests[index % len(requests)])
             index += 1
             stopped.wait(max(0.0, now + period - time.perf_counter()))
     finally:
@@ -492,15 +550,15 @@ def every(
 def background(
     server: Server, requests: Sequence[Request], period: float, seconds: float, timeout: float,
     stopped: threading.Event,
-) -> tuple[threading.Thread, list[Sample]]:  # fmt: skip
-    """Start ``every`` in a thread; its samples are appended to the list returned."""
-    out: list[Sample] = []
+) -> tuple[threading.Thread, Lane]:  # fmt: skip
+    """Start ``every`` in a thread; its samples are in the lane returned."""
+    lane = Lane()
     until = time.perf_counter() + seconds
     thread = threading.Thread(
-        target=every, args=(server, requests, period, until, timeout, out, stopped), daemon=True
+        target=every, args=(server, requests, period, until, timeout, lane, stopped), daemon=True
     )
     thread.start()
-    return thread, out
+    return thread, lane
 
 
 # ---------------------------------------------------------------------------------------------
@@ -604,8 +662,8 @@ FORMATS = (
     ("nt", "application/n-triples"),
     ("rdf", "application/rdf+xml"),
 )
-#: Queries our endpoint should refuse, each with the statuses that count as refusing it well
-#: (200 too: a fast enough machine may answer them).
+#: Queries our endpoint should refuse (a time limit, a row limit), and the statuses that count
+#: as an answer as documented (200 too: a fast enough machine may answer them in time).
 HEAVY = {
     "heavy: cartesian count": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }",
     "heavy: cartesian rows": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }",
@@ -666,6 +724,11 @@ def percentile_ms(samples: Sequence[Sample], percent: int) -> float:
     return statistics.quantiles(seconds, n=100, method="inclusive")[percent - 1] * 1000
 
 
+def figure(value: float, digits: int = 2) -> str:
+    """A number for a table; "-" where there is none (no answer to time)."""
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
 def statuses(samples: Sequence[Sample]) -> str:
     counts = Counter(s.status for s in samples)
     return " ".join(f"{status or 'none'}:{n}" for status, n in sorted(counts.items()))
@@ -684,7 +747,15 @@ def report_errors(label: str, errors: Sequence[Sample], limit: int = 5) -> None:
 def print_servers(servers: Sequence[Server]) -> None:
     table(
         "servers: start (process start to the first 200 on /) and memory (the process tree's RSS)",
-        ["server", "command", "store load s", "start s", "RSS MB after start", "RSS MB at end"],
+        [
+            "server",
+            "command",
+            "store load s",
+            "start s",
+            "RSS MB after start",
+            "RSS MB at end",
+            "processes at end",
+        ],
         [
             [
                 s.name,
@@ -693,6 +764,7 @@ def print_servers(servers: Sequence[Server]) -> None:
                 f"{s.start:.2f}",
                 f"{s.rss_start:.0f}",
                 f"{s.rss_end:.0f}",
+                str(s.processes),
             ]
             for s in servers
         ],
@@ -731,12 +803,12 @@ def result_row(m: Measured) -> list[str]:
         str(answered),
         str(len({s.path for s in run.samples})),
         str(len(m.errors)),
-        f"{m.median:.2f}",
-        f"{percentile_ms(run.samples, 99):.2f}",
-        f"{m.throughput:.0f}",
-        f"{per_request:.2f}",
-        f"{run.client_cpu / run.wall * 100:.0f}",
-        f"{size:.1f}",
+        figure(m.median),
+        figure(percentile_ms(run.samples, 99)),
+        figure(m.throughput, 0),
+        figure(per_request),
+        figure(run.client_cpu / run.wall * 100, 0),
+        figure(size, 1),
     ]
 
 
@@ -764,6 +836,10 @@ def client_bound(run: Run) -> bool:
     return run.client_cpu / run.wall >= CLIENT_BOUND
 
 
+def ratio(ours: float, theirs: float) -> float:
+    return ours / theirs if theirs else math.nan
+
+
 def target(met: bool) -> str:
     return "yes" if met else "NO"
 
@@ -776,14 +852,14 @@ def print_ratios(rows: Sequence[Measured]) -> None:
             m for m in rows
             if m.server == OXI and (m.workload, m.clients) == (ours.workload, ours.clients)
         )  # fmt: skip
-        latency, throughput = ours.median / oxi.median, ours.throughput / oxi.throughput
+        latency, throughput = ratio(ours.median, oxi.median), ratio(ours.throughput, oxi.throughput)
         cells.append(
             [
                 ours.workload,
                 str(ours.clients),
-                f"{latency:.2f}",
+                figure(latency),
                 target(latency <= MEDIAN_TARGET),
-                f"{throughput:.2f}",
+                figure(throughput),
                 target(throughput >= THROUGHPUT_TARGET),
                 str(len(ours.errors)),
                 target(not ours.errors),
@@ -805,10 +881,11 @@ def print_ratios(rows: Sequence[Measured]) -> None:
 
 
 def warm_up(server: Server, requests: Sequence[Request], count: int, timeout: float) -> None:
-    """``count`` requests on one connection, not counted; say if any failed."""
+    """``count`` requests on one connection (``WARMUP_CAP`` s at most), not counted; say if
+    any failed."""
     if count <= 0:
         return
-    run = drive(server, requests, 1, RUN_CAP, count, timeout)
+    run = drive(server, requests, 1, WARMUP_CAP, count, timeout)
     failed = [s for s in run.samples if s.status not in GOOD_STATUSES]
     if failed:
         report_errors(f"warm-up of {server.name}", failed)
@@ -827,7 +904,8 @@ def measure(
         for server in servers if turn % 2 == 0 else list(reversed(servers)):
             note(f"{workload.name}: {server.name}, {clients} client(s)")
             requests = workload.requests[server.name]
-            run = drive(server, requests, clients, args.seconds, args.requests, args.timeout)
+            seconds = RUN_CAP if args.requests else args.seconds
+            run = drive(server, requests, clients, seconds, args.requests, args.timeout)
             rows.append(Measured(workload.name, clients, server.name, run))
     order = {(OURS, OXI)[i]: i for i in range(2)}
     return sorted(rows, key=lambda m: (args.concurrency.index(m.clients), order[m.server]))
@@ -844,13 +922,23 @@ def compare(args: argparse.Namespace) -> None:
             servers = [ours, oxigraph]
             entities = sample_entities(oxigraph, args.entities, args.seed, args.timeout)
             rows = [m for w in workloads(servers, entities) for m in measure(w, servers, args)]
+            quads = count_quads(dist)
             for server in servers:
-                server.rss_end = rss_mb(server.pid)
+                server.take_stock()
     per_run = f"{args.requests} requests" if args.requests else f"{args.seconds:g} s"
-    print(f"\n{len(entities)} distinct entities in the sample; data: {describe_data(args)}")
+    print(
+        f"\n{len(entities)} distinct entities in the sample; data: {describe_data(args)}, "
+        f"{quads:,} quads"
+    )
     print_servers(servers)
     print_results(rows, per_run)
     print_ratios(rows)
+
+
+def count_quads(dist: Path) -> int:
+    """The statements of the graph served: the N-Quads dump's lines (data and ontology)."""
+    with (dist / "dialoguekg.nq").open("rb") as nq:
+        return sum(1 for line in nq if line.strip() and not line.startswith(b"#"))
 
 
 def describe_data(args: argparse.Namespace) -> str:
@@ -872,8 +960,8 @@ def kind_row(kind: str, samples: Sequence[Sample]) -> list[str]:
         str(len(samples)),
         statuses(samples),
         str(sum(not acceptable(s) for s in samples)),
-        f"{percentile_ms(samples, 50):.1f}",
-        f"{percentile_ms(samples, 99):.1f}",
+        figure(percentile_ms(samples, 50), 1),
+        figure(percentile_ms(samples, 99), 1),
         f"{max(s.seconds for s in samples) * 1000:.1f}",
     ]
 
@@ -905,7 +993,7 @@ def print_load(
         [[
             str(len(samples)), str(len(errors)), f"{len(run.samples) / run.wall:.0f}",
             f"{run.server_cpu / run.wall * 100:.0f}", f"{run.client_cpu / run.wall * 100:.0f}",
-            str(run.in_flight), str(len(health)), str(len(slow)), f"{worst:.0f}",
+            str(run.in_flight), str(len(health)), str(len(slow)), figure(worst, 0),
         ]],
     )  # fmt: skip
     report_errors("load", errors)
@@ -934,13 +1022,15 @@ def load(args: argparse.Namespace) -> None:
             )
             try:
                 run = drive(ours, mix, args.load_concurrency, args.load, None, args.timeout)
-                for thread in (health_thread, heavy_thread):
-                    thread.join(GRACE)
             finally:
                 stopped.set()
-            ours.rss_end = rss_mb(ours.pid)
+            late = time.perf_counter() + GRACE
+            for thread in (health_thread, heavy_thread):
+                thread.join(max(0.0, late - time.perf_counter()))
+            checks, refused = health.close(), heavy.close()
+            ours.take_stock()
     print_servers([ours])
-    print_load(args, run, list(health), list(heavy), options, len(entities))
+    print_load(args, run, checks, refused, options, len(entities))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -957,27 +1047,25 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     graph = parser.add_mutually_exclusive_group()
-    graph.add_argument("--dist", type=Path, help="a built graph folder [default: build one]")
+    graph.add_argument("--dist", type=Path, metavar="DIR", help="a built graph [default: build]")
     graph.add_argument("--scale", type=int, metavar="K", help="build the data K times over")
-    parser.add_argument("--seconds", type=float, default=10.0, help="per run [default 10]")
-    parser.add_argument("--requests", type=int, metavar="N", help="per run, instead of --seconds")
-    parser.add_argument(
-        "--concurrency", type=numbers, default=[1, 8], help="clients per run [default 1,8]"
+    add = parser.add_argument
+    add("--seconds", type=float, default=10.0, metavar="S", help="per run [default 10]")
+    add("--requests", type=int, metavar="N", help="per run, instead of --seconds")
+    add("--concurrency", type=numbers, default=[1, 8], metavar="C,C", help="clients [default 1,8]")
+    add("--warmup", type=int, default=300, metavar="N", help="per server, uncounted [default 300]")
+    add("--entities", type=int, default=200, metavar="N", help="in the sample [default 200]")
+    add("--seed", type=int, default=1, help="of the sample and the load mix [default 1]")
+    add("--timeout", type=float, default=30.0, metavar="S", help="per request [default 30]")
+    add("--start-timeout", type=float, default=300.0, metavar="S", help="per server [default 300]")
+    add("--dialoguekg", default=DIALOGUEKG, metavar="PATH", help="to run [default: the venv's]")
+    load = parser.add_argument_group("load run, of ours alone")
+    load.add_argument("--load", type=float, metavar="S", help="run the mix S seconds, instead")
+    load.add_argument(
+        "--load-concurrency", type=int, default=16, metavar="C", help="clients [default 16]"
     )
-    parser.add_argument("--warmup", type=int, default=300, help="requests per server, uncounted")
-    parser.add_argument("--entities", type=int, default=200, help="entities in the sample")
-    parser.add_argument("--seed", type=int, default=1, help="of the sample and the load mix")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take")
-    parser.add_argument(
-        "--start-timeout", type=float, default=300.0, help="seconds a server may take to start"
-    )
-    parser.add_argument("--load", type=float, metavar="SECONDS", help="load-run ours instead")
-    parser.add_argument("--load-concurrency", type=int, default=16, help="--load: clients")
-    parser.add_argument(
-        "--heavy-every", type=float, default=10.0, help="--load: seconds between heavy queries"
-    )
-    parser.add_argument(
-        "--dialoguekg", default=DIALOGUEKG, help="the dialoguekg command [default: the venv's]"
+    load.add_argument(
+        "--heavy-every", type=float, default=10.0, metavar="S", help="heavy query [default 10]"
     )
     args = parser.parse_args(argv)
     if not args.concurrency or min(args.concurrency) < 1:

@@ -603,3 +603,43 @@ def test_own_many_valued_properties_are_paged(dist: Path, project: Project) -> N
         "CCP",
         "中国共产党",
     }
+
+
+def test_documents_are_validated_by_the_builds_etag(client: TestClient, dist: Path) -> None:
+    first = client.get("/id/person/xi-jinping.ttl")
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and etag.startswith('"') and etag.endswith('"')
+    assert first.headers["cache-control"] == "public, max-age=300"
+    again = client.get("/id/person/xi-jinping.ttl", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get("/id/person/xi-jinping.jsonld", headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag  # one tag per document
+    stale = client.get("/id/person/xi-jinping.ttl", headers={"If-None-Match": '"old-build"'})
+    assert stale.status_code == 200 and stale.content == first.content
+    page_two = client.get("/id/person/xi-jinping.ttl?page=2")
+    assert page_two.headers["etag"] not in (etag, other.headers["etag"])
+    home = client.get("/").headers["etag"]
+    assert client.get("/", headers={"If-None-Match": home}).status_code == 304
+
+
+def test_a_new_build_changes_every_etag(tmp_path: Path, dist: Path, project: Project) -> None:
+    copy = tmp_path / "dist"
+    shutil.copytree(dist, copy, ignore=shutil.ignore_patterns("store*"))
+    lines = (copy / "SHA256SUMS").read_text().splitlines()
+    old = app_for(dist, project).get("/id/person/xi-jinping.ttl").headers["etag"]
+    changed = ["0" * 64 + line[64:] if line.endswith("dialoguekg.nq") else line for line in lines]
+    (copy / "SHA256SUMS").write_text("\n".join(changed) + "\n")
+    assert app_for(copy, project).get("/id/person/xi-jinping.ttl").headers["etag"] != old
+
+
+def test_serving_then_building_again_replaces_the_servers_store(
+    tmp_path: Path, project: Project
+) -> None:
+    out = tmp_path / "dist"
+    assert main(["build", "--project", str(project.root), "--out", str(out)]) == 0
+    app_for(out, project).get("/")  # the server loads dist/store/ from the dump
+    stamp = (out / "store" / "BUILD").read_text()
+    assert main(["build", "--project", str(project.root), "--out", str(out)]) == 0
+    assert not (out / "store").exists()  # the new build's folder has no store yet
+    app_for(out, project).get("/")
+    assert (out / "store" / "BUILD").read_text() == stamp  # same data, same checksum

@@ -77,6 +77,11 @@ FORMATS: tuple[DumpFormat, ...] = (
 )
 
 
+#: The folders ``serve`` makes in ``dist/``: its on-disk store loaded from the N-Quads dump,
+#: the one being loaded, the one being retired. A new build replaces them with the rest.
+STORE_DIRS = ("store", "store.loading", "store.old")
+
+
 def load_context(path: Path) -> dict[str, Any]:
     """The JSON-LD context object of ``ontology/context.jsonld``."""
     try:
@@ -484,7 +489,7 @@ def _foreign_files(out_dir: Path) -> list[str]:
         for line in listing.read_text(errors="replace").splitlines()
         if "  " in line
     }
-    return [name for name in present if name not in listed | {CHECKSUMS}]
+    return [name for name in present if name not in listed | {CHECKSUMS, *STORE_DIRS}]
 
 
 def _swap_in(staging: Path, out_dir: Path, files: Mapping[str, Content]) -> None:

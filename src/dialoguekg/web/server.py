@@ -11,10 +11,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 
-class BodyTooLarge(Exception):
-    """The client sent more than the body limit."""
-
-
 class BodyLimit:
     """ASGI middleware: a request body larger than ``limit`` bytes is answered with 413, read
     no further than the limit."""
@@ -32,30 +28,35 @@ class BodyLimit:
             await self._refuse(send, declared)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise BodyTooLarge
+            if seen > self.limit and not refused:
+                refused = True
+                if not started:
+                    await self._refuse(send, str(seen).encode())
+                return {"type": "http.disconnect"}  # the application stops reading here
             return message
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 is the answer
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted, tracked)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send, str(seen).encode())
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, send: Send, declared: bytes) -> None:
         body = (
-            f"the request body ({declared.decode('latin-1')[:20]} bytes) is over this "
+            f"the request body ({declared.decode('latin-1')[:20]} bytes or more) is over this "
             f"server's limit of {self.limit:,} bytes\n"
         ).encode()
         if not declared.isdigit():

@@ -16,12 +16,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import QueryError
+from ..export import STORE_DIRS
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
 from .pages import RDFS_LABEL, Event, SearchIndex
 from .settings import ServeSettings
 
-STORE = "store"
 STAMP = "BUILD"  # file in the store holding the checksum of the dump it was loaded from
 DUMP = "dialoguekg.nq"
 
@@ -45,11 +45,10 @@ def dump_checksums(dist: Path) -> dict[str, str]:
 
 def prepare_store(dist: Path, checksum: str) -> Path:
     """``dist/store/``, loaded from the dump unless it already holds this build."""
-    target = dist / STORE
+    target, fresh, old = (dist / name for name in STORE_DIRS)
     stamp = target / STAMP
     if stamp.is_file() and stamp.read_text(encoding="ascii").strip() == checksum:
         return target
-    fresh = dist / f"{STORE}.loading"
     shutil.rmtree(fresh, ignore_errors=True)
     store = ox.Store(str(fresh))
     try:
@@ -61,7 +60,6 @@ def prepare_store(dist: Path, checksum: str) -> Path:
     finally:
         del store
     (fresh / STAMP).write_text(checksum + "\n", encoding="ascii")
-    old = dist / f"{STORE}.old"
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)
