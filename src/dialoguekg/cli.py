@@ -305,7 +305,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _progress(f"no built graph in {dist}: building it")
         _build(project, data_dir, dist)
     context = export.load_context(project.context_file)
-    application = app.create_app(dist, project.queries_dir, context, settings)
+    application = app.create_asgi(dist, project.queries_dir, context, settings)
     _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")
     server.run(
         application,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,13 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..query import shipped_queries
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, reconcile, serialize
 from .conneg import Format
-from .documents import Cache, Rendered, describe, rebase, rebase_iri
+from .documents import Cache, Entry, Rendered, describe, rebase, rebase_iri
 from .pages import timeline_svg, value_of, view
 from .protocol import Refused, check_query, read_protocol
 from .settings import ServeSettings
@@ -57,6 +59,9 @@ DUMP_MEDIA = {
 CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){0,4}")
 MAX_PAGE = 1_000_000
 MAX_HITS = 100
+CACHE_CONTROL = ("Cache-Control", "public, max-age=300")
+#: Functions whose value differs between two evaluations: answers using them are not kept.
+UNSTABLE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
 
 
 def whole_number(request: Request, name: str, default: int, top: int) -> int:
@@ -89,6 +94,62 @@ def json_response(document: Any, callback: str | None = None) -> Response:
     return Response(body, media_type="application/json")
 
 
+def entry_response(entry: Entry, if_none_match: str | None) -> Response:
+    """A cached response, or 304 when the client holds it already."""
+    if if_none_match and entry.etag in (t.strip() for t in if_none_match.split(",")):
+        response = Response(status_code=304)
+        response.raw_headers = [(b"etag", entry.etag.encode()), *entry.raw_headers[3:]]
+        return response
+    response = Response(entry.rendered.body)
+    response.raw_headers = list(entry.raw_headers)
+    return response
+
+
+def answer_key(scope: Scope) -> str:
+    """The cache key of a GET SPARQL answer: the request's query string and Accept header."""
+    accept: bytes = next((v for k, v in scope["headers"] if k == b"accept"), b"")
+    query: bytes = scope["query_string"]
+    return "sparql?" + query.decode("latin-1") + "\n" + accept.decode("latin-1")
+
+
+def cache_key(scope: Scope) -> str | None:
+    """The key under which a GET request's answer may already be kept, if it has one."""
+    path, query = scope["path"], scope["query_string"]
+    if path.startswith("/id/") and not query:
+        return f"{path}?page=1"
+    if path == "/" and not query:
+        return "/"
+    if path == "/sparql" and query:
+        return answer_key(scope)
+    return None
+
+
+def fast_path(app: ASGIApp, cache: Cache) -> ASGIApp:
+    """Answer what is in the cache before any routing or middleware: most requests to a
+    published graph ask for the same documents again."""
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            key = cache_key(scope)
+            entry = cache.get(key) if key is not None else None
+            if entry is not None:
+                headers = dict(scope["headers"])
+                match = headers.get(b"if-none-match", b"").decode("latin-1")
+                raw = list(entry.raw_headers)
+                status = 200
+                if match and entry.etag in (t.strip() for t in match.split(",")):
+                    status, raw = 304, [(b"etag", entry.etag.encode()), *raw[3:]]
+                if b"origin" in headers:
+                    raw.append((b"access-control-allow-origin", b"*"))
+                await send({"type": "http.response.start", "status": status, "headers": raw})
+                body = entry.rendered.body if status == 200 else b""
+                await send({"type": "http.response.body", "body": body})
+                return
+        await app(scope, receive, send)
+
+    return serve
+
+
 class Application:
     """The site, its caches and query pool, and the handlers of every route."""
 
@@ -99,7 +160,7 @@ class Application:
         self.settings = settings
         self.context = context
         self.queries = [q for q in shipped_queries(queries_dir) if not q.federated]
-        self.cache = Cache(self.site.checksum, settings.document_cache)
+        self.cache = Cache(self.site.checksum, settings.cache_mib * 2**20)
         self.pool = Pool(
             self.site.store_dir,
             context,
@@ -113,6 +174,12 @@ class Application:
             loader=PackageLoader("dialoguekg", "web/templates"),
             autoescape=select_autoescape(["html"]),
         )
+
+    def warm(self) -> None:
+        """Start the query workers and make the search indexes while the server answers."""
+        self.pool.prestart()
+        self.site.search_index  # noqa: B018 (computed once, then kept)
+        self.site.reconcilable  # noqa: B018
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -131,16 +198,11 @@ class Application:
         self, request: Request, key: str, make: Callable[[], Rendered], extra: dict[str, str]
     ) -> Response:
         """A response that depends only on the build: from the cache, or made in a thread."""
-        rendered = self.cache.get(key)
-        if rendered is None:
+        entry = self.cache.get(key)
+        if entry is None:
             rendered = await anyio.to_thread.run_sync(make)
-            self.cache.put(key, rendered)
-        etag = self.cache.etag(key)
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=300", **extra}
-        headers.update(rendered.headers)
-        if etag in (t.strip() for t in request.headers.get("if-none-match", "").split(",")):
-            return Response(status_code=304, headers=headers)
-        return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+            entry = self.cache.put(key, rendered, CACHE_CONTROL, *extra.items())
+        return entry_response(entry, request.headers.get("if-none-match"))
 
     # -- pages ---------------------------------------------------------------------------------
 
@@ -195,6 +257,9 @@ class Application:
 
     async def resource(self, request: Request) -> Response:
         path = request.path_params["path"]
+        page = whole_number(request, "page", 1, MAX_PAGE)
+        if (entry := self.cache.get(f"/id/{path}?page={page}")) is not None:
+            return entry_response(entry, request.headers.get("if-none-match"))
         wanted = conneg.negotiate(request.headers.get("accept"), conneg.RESOURCE_FORMATS)
         iri = str(ID) + path
         if await anyio.to_thread.run_sync(self.site.exists, iri):
@@ -214,7 +279,6 @@ class Application:
         fmt = conneg.by_suffix(suffix) if stem else None
         if fmt is None or not await anyio.to_thread.run_sync(self.site.exists, str(ID) + stem):
             return self.problem(404, f"no resource {iri[:300]}", wanted is conneg.HTML)
-        page = whole_number(request, "page", 1, MAX_PAGE)
         return await self.cached(
             request,
             f"/id/{stem}.{fmt.suffix}?page={page}",
@@ -329,7 +393,7 @@ class Application:
                     "sparql.html", title="SPARQL", queries=self.queries, query="", result=None
                 )
             return self.service_description(request)
-        check_query(query, self.settings)
+        shape = check_query(query, self.settings)
         result_format = conneg.negotiate(accept, conneg.RESULT_FORMATS)
         graph_format = conneg.negotiate(accept, conneg.GRAPH_FORMATS) or conneg.TURTLE
         job = Job(
@@ -361,12 +425,14 @@ class Application:
                 "results are available as: "
                 + ", ".join(f.media_type for f in conneg.RESULT_FORMATS),
             )
-        if reply.kind == "triples":
-            return Response(reply.body, media_type=graph_format.media_type)
-        if wants_html:
+        if wants_html and reply.kind != "triples":
             return self.sparql_page(query, reply.body)
-        assert result_format is not None
-        return Response(reply.body, media_type=result_format.media_type)
+        media = graph_format if reply.kind == "triples" else result_format
+        assert media is not None
+        rendered = Rendered(reply.body, media.media_type)
+        if request.method == "GET" and not wants_html and not shape.keywords & UNSTABLE:
+            self.cache.put(answer_key(request.scope), rendered)
+        return Response(reply.body, media_type=media.media_type)
 
     def sparql_page(self, query: str, body: bytes) -> Response:
         answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -526,6 +592,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        threading.Thread(target=application.warm, daemon=True).start()
         yield
         application.pool.close()
 
@@ -544,3 +611,11 @@ def create_app(
     )
     app.state.application = application
     return app
+
+
+def create_asgi(
+    dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings | None = None
+) -> ASGIApp:
+    """The application with the cache's fast path in front of it, as ``serve`` runs it."""
+    app = create_app(dist, queries_dir, context, settings)
+    return fast_path(app, app.state.application.cache)

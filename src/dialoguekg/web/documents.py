@@ -129,13 +129,24 @@ class Rendered:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-class Cache:
-    """Rendered responses of one build, least recently used dropped first, with strong ETags."""
+@dataclass(frozen=True)
+class Entry:
+    """A cached response: what was rendered, its strong ETag, and its headers as sent."""
 
-    def __init__(self, checksum: str, size: int) -> None:
+    rendered: Rendered
+    etag: str
+    raw_headers: list[tuple[bytes, bytes]]
+
+
+class Cache:
+    """Rendered responses of one build, at most ``max_bytes`` of bodies, least recently used
+    dropped first, each with a strong ETag made from the build's checksum and its key."""
+
+    def __init__(self, checksum: str, max_bytes: int) -> None:
         self.checksum = checksum
-        self.size = size
-        self._items: OrderedDict[str, Rendered] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def etag(self, key: str) -> str:
@@ -143,16 +154,32 @@ class Cache:
         digest = hashlib.sha256(f"{self.checksum}\n{key}".encode()).hexdigest()[:32]
         return f'"{digest}"'
 
-    def get(self, key: str) -> Rendered | None:
+    def get(self, key: str) -> Entry | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: str, rendered: Rendered) -> None:
+    def put(self, key: str, rendered: Rendered, *headers: tuple[str, str]) -> Entry:
+        """Keep ``rendered`` (unless it alone is over the bound) and return its entry."""
+        etag = self.etag(key)
+        raw = [
+            (b"content-type", rendered.media_type.encode("latin-1")),
+            (b"content-length", str(len(rendered.body)).encode()),
+            (b"etag", etag.encode()),
+            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers),
+            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in rendered.headers),
+        ]
+        entry = Entry(rendered, etag, raw)
+        size = len(rendered.body)
+        if size > self.max_bytes // 16:
+            return entry
         with self._lock:
-            self._items[key] = rendered
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            self.bytes += size - (len(old.rendered.body) if old else 0)
+            self._items[key] = entry
+            while self.bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self.bytes -= len(dropped.rendered.body)
+        return entry

@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from ..errors import QueryError
 from ..query import query_form
-from .lexer import outline
+from .lexer import Outline, outline
 from .settings import ServeSettings
 
 READ_ONLY = "this endpoint is read-only: SPARQL update is refused"
@@ -99,8 +99,9 @@ def _graphs(values: list[str], parameter: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def check_query(query: str, settings: ServeSettings) -> None:
-    """Refuse what the endpoint will not evaluate, before any parser sees it."""
+def check_query(query: str, settings: ServeSettings) -> Outline:
+    """Refuse what the endpoint will not evaluate, before any parser sees it; the query's
+    outline otherwise."""
     if len(query) > settings.max_query_length:
         raise Refused(
             413,
@@ -126,3 +127,4 @@ def check_query(query: str, settings: ServeSettings) -> None:
             "SERVICE is not allowed on this endpoint: it would make requests to other servers "
             "on behalf of strangers; run the query on your own machine",
         )
+    return shape

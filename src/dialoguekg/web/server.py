@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import h11
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class BodyLimit:
@@ -76,25 +75,26 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-def guarded_protocol(deadline: float) -> type[H11Protocol]:
-    """uvicorn's HTTP/1.1 protocol, closing connections that take longer than ``deadline``
-    seconds to send a request's head and body (uvicorn itself times out only idle
-    keep-alive connections)."""
+def guarded_protocol(deadline: float) -> type[HttpToolsProtocol]:
+    """uvicorn's HTTP/1.1 protocol (the httptools parser), closing connections that take longer
+    than ``deadline`` seconds to send a request's head and body, or to start one at all after
+    connecting (uvicorn itself times out only idle keep-alive connections)."""
 
-    class Guarded(H11Protocol):
+    class Guarded(HttpToolsProtocol):
         _timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm()
 
-        def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):
-                if self._timer is None and (data or self.conn.their_state is h11.SEND_BODY):
-                    self._arm()
-            else:
-                self._disarm()
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            if self._timer is None:
+                self._arm()
+
+        def on_message_complete(self) -> None:
+            self._disarm()
+            super().on_message_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
@@ -110,8 +110,7 @@ def guarded_protocol(deadline: float) -> type[H11Protocol]:
 
         def _expire(self) -> None:
             self._timer = None
-            waiting = self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
-            if waiting and not self.transport.is_closing():
+            if not self.transport.is_closing():
                 self.transport.close()
 
     return Guarded
@@ -129,4 +128,5 @@ def run(app: ASGIApp, host: str, port: int, *, body_limit: int, deadline: float)
         http=guarded_protocol(deadline),
         limit_concurrency=256,
         timeout_keep_alive=5,
+        loop="uvloop",
     )

@@ -22,7 +22,7 @@ class ServeSettings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's head and body
     reconcile_batch: int = 50  # queries in one reconciliation batch
     page_size: int = 50  # values per property on a document's page
-    document_cache: int = 4096  # rendered documents kept per build
+    cache_mib: int = 128  # MiB of rendered documents and SPARQL answers kept per build
     allow_service: bool = False  # let SPARQL SERVICE call other servers
     base: str | None = None  # web base the graph's IRIs are rewritten to in documents
     public_url: str = "http://127.0.0.1:8000/"  # this server's own address, never read from Host

@@ -61,7 +61,8 @@ class Reply:
 
 
 class Worker:
-    """One worker process and its pipes."""
+    """One worker process and its pipes; started (blocking) in a thread, then spoken to from
+    the event loop without blocking it."""
 
     def __init__(self, setup: dict[str, Any]) -> None:
         self.process = subprocess.Popen(
@@ -74,42 +75,57 @@ class Worker:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin, self.stdout = self.process.stdin, self.process.stdout
         write_frame(self.stdin, json.dumps(setup).encode())
-        self.stdin.flush()
-        ready = self._header(time.monotonic() + 30)
+        ready = json.loads(self._started(time.monotonic() + 30))
         if ready.get("status") != "ready":
             self.kill()
             raise WorkerError(503, f"the query worker could not start: {ready.get('message')}")
+        os.set_blocking(self.stdin.fileno(), False)
+        os.set_blocking(self.stdout.fileno(), False)
 
-    def _read(self, size: int, deadline: float) -> bytes:
-        """Exactly ``size`` bytes from the worker, waiting no later than ``deadline``."""
-        chunks, fd = bytearray(), self.stdout.fileno()
-        while len(chunks) < size:
+    def _started(self, deadline: float) -> bytes:
+        """The worker's first frame, read blocking (in the thread that starts it)."""
+        data, fd = b"", self.stdout.fileno()
+        while len(data) < LENGTH.size or len(data) < LENGTH.size + LENGTH.unpack(data[:4])[0]:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
-            chunk = os.read(fd, size - len(chunks))
+                self.kill()
+                raise WorkerError(503, "the query worker did not start in time")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.kill()
+                raise WorkerError(503, f"the query worker could not start ({self.death()})")
+            data += chunk
+        return data[LENGTH.size :]
+
+    async def _read(self, size: int) -> bytes:
+        chunks, fd = bytearray(), self.stdout.fileno()
+        while len(chunks) < size:
+            try:
+                chunk = os.read(fd, size - len(chunks))
+            except BlockingIOError:
+                await anyio.wait_readable(fd)
+                continue
             if not chunk:
                 raise EOFError
             chunks += chunk
         return bytes(chunks)
 
-    def _frame(self, deadline: float) -> bytes:
-        size = LENGTH.unpack(self._read(LENGTH.size, deadline))[0]
-        return self._read(size, deadline)
+    async def _write(self, data: bytes) -> None:
+        view, fd = memoryview(data), self.stdin.fileno()
+        while view:
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                await anyio.wait_writable(fd)
 
-    def _header(self, deadline: float) -> dict[str, Any]:
-        header = json.loads(self._frame(deadline))
-        assert isinstance(header, dict)
-        return header
+    async def _frame(self) -> bytes:
+        return await self._read(LENGTH.unpack(await self._read(LENGTH.size))[0])
 
-    def run(self, job: bytes, seconds: float) -> Reply:
-        """The worker's answer to ``job``; raises TimeoutError or EOFError (the worker is then
-        unusable)."""
-        deadline = time.monotonic() + seconds
-        write_frame(self.stdin, job)
-        self.stdin.flush()
-        header = self._header(deadline)
-        body = self._frame(deadline)
+    async def ask(self, job: bytes) -> Reply:
+        """The worker's answer to ``job``; raises EOFError when the worker died."""
+        await self._write(LENGTH.pack(len(job)) + job)
+        header = json.loads(await self._frame())
+        body = await self._frame()
         return Reply(header["status"], header.get("kind", ""), body, header.get("message", ""))
 
     def kill(self) -> None:
@@ -148,6 +164,7 @@ class Pool:
         }
         self.time_limit = time_limit
         self.row_limit = row_limit
+        self.size = size
         self.slots = anyio.Semaphore(size)
         self.idle: list[Worker] = []
         self.lock = threading.Lock()
@@ -156,49 +173,66 @@ class Pool:
 
     async def run(self, job: Job) -> Reply:
         """The answer to ``job``; raises WorkerError for timeouts, crashes and a busy pool."""
-        started = time.monotonic()
+        deadline = anyio.current_time() + self.time_limit
         with anyio.move_on_after(self.time_limit) as waiting:
             await self.slots.acquire()
         if waiting.cancelled_caught:
             raise WorkerError(503, "every query worker stayed busy for the whole time limit")
         try:
-            left = self.time_limit - (time.monotonic() - started)
-            return await anyio.to_thread.run_sync(self._run, job.encode(self.row_limit), left)
+            worker = self._idle()
+            if worker is None:
+                worker = await anyio.to_thread.run_sync(Worker, self.setup)
+            try:
+                with anyio.fail_after(max(0.0, deadline - anyio.current_time())):
+                    reply = await worker.ask(job.encode(self.row_limit))
+            except TimeoutError:
+                worker.kill()
+                raise WorkerError(
+                    503,
+                    f"the query ran longer than {self.time_limit:g} s, the limit of this "
+                    "endpoint, and was stopped; narrow it, or run it on a downloaded dump",
+                ) from None
+            except (EOFError, OSError, ValueError):
+                worker.kill()
+                raise WorkerError(
+                    503,
+                    f"the query stopped its worker ({worker.death()}): it needed more memory "
+                    "than the endpoint allows, or the engine failed on it; narrow it",
+                ) from None
+            except BaseException:  # the request was cancelled mid-answer: the pipe is unusable
+                worker.kill()
+                raise
+            self._give_back(worker)
+            return reply
         finally:
             self.slots.release()
 
-    def _run(self, job: bytes, seconds: float) -> Reply:
-        worker = self._take()
-        try:
-            reply = worker.run(job, seconds)
-        except TimeoutError:
-            worker.kill()
-            raise WorkerError(
-                503,
-                f"the query ran longer than {self.time_limit:g} s, the limit of this endpoint, "
-                "and was stopped; narrow it, or run it on a downloaded dump",
-            ) from None
-        except (EOFError, OSError, ValueError):
-            worker.kill()
-            raise WorkerError(
-                503,
-                f"the query stopped its worker ({worker.death()}): it needed more memory than "
-                "the endpoint allows, or the engine failed on it; narrow it",
-            ) from None
-        with self.lock:
-            if self.closed:
-                worker.kill()
-            else:
-                self.idle.append(worker)
-        return reply
-
-    def _take(self) -> Worker:
+    def _idle(self) -> Worker | None:
         with self.lock:
             while self.idle:
                 worker = self.idle.pop()
                 if worker.process.poll() is None:
                     return worker
-        return Worker(self.setup)
+                worker.kill()
+        return None
+
+    def _give_back(self, worker: Worker) -> None:
+        with self.lock:
+            if not self.closed:
+                self.idle.append(worker)
+                return
+        worker.kill()
+
+    def prestart(self) -> None:
+        """Start the workers now rather than on the first queries."""
+        started = []
+        for _ in range(self.size):
+            try:
+                started.append(Worker(self.setup))
+            except WorkerError:
+                break
+        with self.lock:
+            self.idle.extend(started)
 
     def pids(self) -> list[int]:
         """The live workers' process ids (for tests and benchmarks that watch memory)."""
