@@ -105,6 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
         "reconcile_batch", "50", "queries one reconciliation batch may hold", ("serve",), "N"
     ),
     Setting(
+        "cache_mib",
+        "128",
+        "MiB of rendered documents and SPARQL answers the server keeps per build",
+        ("serve",),
+        "MiB",
+    ),
+    Setting(
         "public_url",
         None,
         "this server's public address, used in the SPARQL service description and the "
@@ -278,6 +285,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "max_body": int,
         "header_timeout": float,
         "reconcile_batch": int,
+        "cache_mib": int,
     }
     values: dict[str, Any] = {}
     for name, kind in numbers.items():

@@ -21,6 +21,7 @@ import contextlib
 import json
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,8 @@ def answer_key(scope: Scope) -> str:
 
 def cache_key(scope: Scope) -> str | None:
     """The key under which a GET request's answer may already be kept, if it has one."""
-    path, query = scope["path"], scope["query_string"]
+    path: str = scope["path"]
+    query: bytes = scope["query_string"]
     if path.startswith("/id/") and not query:
         return f"{path}?page=1"
     if path == "/" and not query:
@@ -506,16 +508,15 @@ class Application:
         except ValueError as exc:
             raise Refused(400, f"queries is not a batch of reconciliation queries: {exc}") from exc
         entities = await anyio.to_thread.run_sync(lambda: self.site.reconcilable)
+        deadline = time.monotonic() + self.settings.time_limit
 
-        def answer() -> dict[str, Any]:
+        def answer() -> dict[str, Any]:  # TimeoutError past the deadline: a 503
             return {
-                key: {"result": reconcile.reconcile(entities, query)}
+                key: {"result": reconcile.reconcile(entities, query, deadline)}
                 for key, query in queries.items()
             }
 
-        with anyio.fail_after(self.settings.time_limit):
-            result = await anyio.to_thread.run_sync(answer, abandon_on_cancel=True)
-        return json_response(result, callback)
+        return json_response(await anyio.to_thread.run_sync(answer), callback)
 
     async def reconciliation_suggest(self, request: Request) -> Response:
         callback = callback_of(parse_qs(request.url.query))

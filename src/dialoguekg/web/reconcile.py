@@ -11,7 +11,9 @@ Spec: https://www.w3.org/community/reports/reconciliation/CG-FINAL-specs-0.2-202
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -215,8 +217,11 @@ def checked(query: object) -> dict[str, Any]:
     return query
 
 
-def reconcile(all_entities: list[Entity], query: dict[str, Any]) -> list[dict[str, Any]]:
-    """One reconciliation query: candidates, best first, the clear winner marked ``match``."""
+def reconcile(
+    all_entities: list[Entity], query: dict[str, Any], deadline: float = math.inf
+) -> list[dict[str, Any]]:
+    """One reconciliation query: candidates, best first, the clear winner marked ``match``;
+    raises TimeoutError once ``time.monotonic()`` passes ``deadline``."""
     text_query = str(query.get("query", ""))
     wanted_type = query.get("type")
     if isinstance(wanted_type, list):
@@ -227,6 +232,8 @@ def reconcile(all_entities: list[Entity], query: dict[str, Any]) -> list[dict[st
     for entity in all_entities:
         if wanted_type and wanted_type not in entity.types:
             continue
+        if time.monotonic() > deadline:
+            raise TimeoutError
         points, _ = score(entity, text_query, properties)
         if points < 40:
             continue
