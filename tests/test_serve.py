@@ -643,3 +643,10 @@ def test_serving_then_building_again_replaces_the_servers_store(
     assert not (out / "store").exists()  # the new build's folder has no store yet
     app_for(out, project).get("/")
     assert (out / "store" / "BUILD").read_text() == stamp  # same data, same checksum
+
+
+def test_every_entity_page_has_a_real_title(client: TestClient) -> None:
+    page = client.get("/id/person/xi-jinping.html").text
+    assert "<title>Xi Jinping · dialoguekg</title>" in page
+    meeting = client.get("/id/meeting/2017.html").text
+    assert "<title> · dialoguekg</title>" not in meeting

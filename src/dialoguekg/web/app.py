@@ -305,10 +305,12 @@ class Application:
             body = serialize.graph(rebase(triples, self.settings.base), fmt.name, self.context)
             return Rendered(body, fmt.media_type, headers)
         party = ox.Triple(ox.NamedNode(iri), RDF_TYPE, ox.NamedNode(PREFIXES["dkg"] + "Party"))
+        shown = view(self.site, iri, triples)
         html = self.render(
             "resource.html",
+            title=shown["label"],
             timeline=Markup(timeline_svg(self.site.meetings(iri))) if party in triples else "",
-            **view(self.site, iri, triples),
+            **shown,
             path=path,
             page=page,
             more=more,
