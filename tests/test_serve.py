@@ -445,6 +445,10 @@ def unordered_concats(answer: dict[str, Any]) -> dict[str, Any]:
         ("中国共产党", "Communist Party of China"),  # another language
         ("Единая", "United Russia"),
         ("psuv", "United Socialist Party of Venezuela"),  # an abbreviation
+        ("Edinaya Rossiya", "United Russia"),  # Единая Россия transliterated, as reconciliation
+        ("共产党", "Communist Party of China"),  # inside a word of a script without spaces
+        ("ANC", "African National Congress"),  # never "France", which holds "anc"
+        ("2017", "CPC in Dialogue with World Political Parties High-level Meeting 2017"),  # an id
     ],
 )
 def test_autocomplete_finds_labels_and_alternative_names(
@@ -452,7 +456,7 @@ def test_autocomplete_finds_labels_and_alternative_names(
 ) -> None:
     response = client.get("/search.json", params={"q": q})
     assert response.headers["content-type"].startswith("application/json")
-    hits = response.json()
+    hits = response.json()["hits"]
     assert hits[0]["label"] == label
     assert hits[0]["href"].startswith("/id/")
 
@@ -460,7 +464,28 @@ def test_autocomplete_finds_labels_and_alternative_names(
 def test_search_page_and_empty_query(client: TestClient) -> None:
     page = client.get("/search", params={"q": "Kiir"}, headers={"Accept": "text/html"}).text
     assert '<a href="/id/person/salva-kiir-mayardit">Salva Kiir Mayardit</a>' in page
-    assert client.get("/search.json", params={"q": " "}).json() == []
+    assert client.get("/search.json", params={"q": " "}).json()["hits"] == []
+
+
+def test_search_matches_word_starts_never_inside_words(client: TestClient) -> None:
+    found = client.get("/search.json", params={"q": "anc"}).json()
+    assert [hit["label"] for hit in found["hits"]] == ["African National Congress"]
+    assert found["count"] == 1
+    assert "France" not in {hit["label"] for hit in found["hits"]}
+
+
+def test_search_ranks_things_before_records_and_sources_and_pages(client: TestClient) -> None:
+    first = client.get("/search.json", params={"q": "2017", "limit": 5}).json()
+    assert first["count"] > 10 and len(first["hits"]) == 5
+    kinds = [hit["kind"] for hit in first["hits"]]
+    assert "Source" not in kinds  # 2017's sources come after the things of 2017
+    everything = client.get("/search.json", params={"q": "2017", "limit": 100}).json()["hits"]
+    groups = [2 if h["kind"] == "Source" else 0 for h in everything]
+    assert groups == sorted(groups)
+    second = client.get("/search.json", params={"q": "2017", "limit": 5, "page": 2}).json()
+    assert second["hits"] == everything[5:10]
+    page = client.get("/search", params={"q": "2017", "limit": 5}, headers={"Accept": "text/html"})
+    assert f"{first['count']} results" in page.text and 'rel="next"' in page.text
 
 
 def test_search_results_are_escaped(client: TestClient) -> None:

@@ -9,7 +9,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS
 
 from dialoguekg.project import Compiled
-from dialoguekg.web.pages import fold
+from dialoguekg.web.names import fold
 
 from .conftest import ROOT
 from .terms import DKG, ID

@@ -321,11 +321,30 @@ class Application:
     async def search(self, request: Request) -> Response:
         q = request.query_params.get("q", "")[:200]
         limit = whole_number(request, "limit", 10, MAX_HITS)
-        hits = await anyio.to_thread.run_sync(lambda: self.site.search_index.search(q, limit))
+        page = whole_number(request, "page", 1, MAX_PAGE)
+        found = await anyio.to_thread.run_sync(
+            lambda: self.site.search_index.search(q, limit, page)
+        )
         wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
         if request.url.path.endswith(".json") or wanted is conneg.JSONLD:
-            return json_response([hit.__dict__ for hit in hits])
-        return self.page("search.html", title=f"Search: {q}", q=q, hits=hits)
+            return json_response(
+                {
+                    "query": q,
+                    "count": found.count,
+                    "page": page,
+                    "limit": limit,
+                    "hits": [hit.__dict__ for hit in found.hits],
+                }
+            )
+        return self.page(
+            "search.html",
+            title=f"Search: {q}",
+            q=q,
+            found=found,
+            page=page,
+            limit=limit,
+            more=page * limit < found.count,
+        )
 
     async def classes(self, request: Request) -> Response:
         name = request.path_params["name"]

@@ -5,29 +5,29 @@ servers on a stranger's behalf) with a clear 403, and refuses queries nested so 
 Oxigraph's recursive parser overflows its stack (some 3,000 nested ``{`` or 10,000 nested ``(``
 crash it). pyoxigraph exposes no parser, and keyword regexes have been fooled, so this module
 tokenizes the query. (The workers' sandbox is what makes a federated call impossible; this is
-the front line that gives users a clear message.)
+the front line, which gives users a clear message.)
 
 What: a tokenizer for the terminals of the SPARQL 1.1 grammar
-(https://www.w3.org/TR/sparql11-query/#sparqlGrammar, 19.2 and 19.8) and for the places where
-Oxigraph 0.5's parser (a PEG over characters, with no separate lexer) reads them differently,
-each checked against pyoxigraph 0.5.13 by ``tests/test_lexer.py``:
+(https://www.w3.org/TR/sparql11-query/#sparqlGrammar, 19.2 and 19.8), made to read them the
+way Oxigraph 0.5's parser does (a PEG over characters, with no lexer of its own) where the two
+differ; ``tests/test_lexer.py`` checks each of these on pyoxigraph:
 
-* keywords need no boundary: ``SERVICESILENT?s{...}``, ``?s ?p trueSERVICE<x>{...}`` and
-  ``SERVICE:x{...}`` all parse, so every known keyword that can start where a glued word or a
-  prefix name is split into keywords counts as found;
+* keywords need no boundary (``SERVICESILENT?s{}``, ``?s ?p trueSERVICE<x>{}``,
+  ``SERVICE:x{}`` all parse), so a keyword counts wherever a word or a prefix name splits into
+  keywords and numbers;
 * a prefixed name's local part ends after its first run of dots (``ex:a.b.SERVICE`` is
-  ``ex:a.b`` ``.`` ``SERVICE``), and when the expanded IRI is not valid the engine backs off to
-  the bare ``ex:`` and reads the local part as query text;
-* a long string with an escape the engine rejects (``'''a' ... \\q'''``) is re-read as the
-  empty string ``''`` followed by ``'a'``;
-* ``<`` starts an IRI, or is the less-than operator after an operand inside an expression's
-  parentheses.
+  ``ex:a.b`` ``.`` ``SERVICE``); where its IRI may be invalid the engine backs off to the bare
+  ``ex:`` and reads the local part as query text, so the keywords in that part count;
+* a long string with an escape the engine rejects (``'''a' ... \\q'''``) is read again as
+  the empty string ``''`` then ``'a'``; a short one fails the query;
+* ``<`` starts an IRI, or is less-than after an operand inside an expression's parentheses
+  (not a collection's, a path's or a VALUES row's); where both are possible the lexer follows
+  both readings until they meet again, and reports what either finds.
 
-Where a reading is ambiguous the lexer follows every reading (a handful of branches that merge
-when they meet again) and reports the union; where it gives up (a lexical error, too many
-branches) it reports every keyword in the rest of the raw text and an upper bound on the depth.
-The query is read twice, as written and with ``\\uXXXX`` escapes applied first: the SPARQL
-specification applies them before parsing, Oxigraph only inside strings and IRIs.
+Where the lexer gives up (a lexical error, or too many readings at once) it counts every keyword
+in the raw text that follows and every opening bracket as nested. The query is read as written
+and, if that differs, with its ``\\uXXXX`` escapes applied first: SPARQL applies them before
+parsing, Oxigraph only inside strings and IRIs.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def unescape_codepoints(query: str) -> str:
 def outline(query: str, prefixes: Mapping[str, str] | None = None) -> Outline:
     """Keywords, nesting depth, length and token count of ``query``, read conservatively.
 
-    ``prefixes`` are the prefix declarations the engine is given besides the query's own (a
-    prefixed name with an undeclared prefix is read both ways: whole, and split after ``:``).
+    ``prefixes`` are the declarations the engine is given besides the query's own: the words
+    in the local part of a prefixed name whose prefix is declared nowhere count as keywords.
     """
     texts = [query]
     unescaped = unescape_codepoints(query)
@@ -216,6 +216,9 @@ _FRAME_CAP = 4096  # brackets deeper than this are counted, not remembered (all 
 _MAX_BRANCHES = 16
 _OPENERS = {")": "EL", "]": "[", "}": "{"}  # the frame kinds each closing bracket closes
 _NONE: frozenset[str] = frozenset()
+_PLAIN = frozenset(",;*+-/=!&|^~%`") | frozenset(map(chr, range(0x21)))  # each a token alone
+_DIGIT_SET = frozenset("0123456789")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_:")
 
 
 class _Frame:
@@ -243,7 +246,9 @@ class _Lexer:
 
     def __init__(self, text: str, prefixes: Mapping[str, str]) -> None:
         self.text = text
-        self.prefixes = dict(prefixes)
+        # prefix -> whether every declaration of it (by the caller, or in any reading) lets
+        # a simple local part make a valid IRI; an undeclared prefix does not
+        self.safe_prefixes = {name: _prefix_keeps_path(iri) for name, iri in prefixes.items()}
         self.keywords: set[str] = set()
         self.depth = 0
         self.tokens = 0
@@ -251,7 +256,6 @@ class _Lexer:
         self.failed_at = len(text) + 1  # where the earliest reading hit a lexical error
         self.failed_depth = 0
         self._glued: dict[str, frozenset[str]] = {}
-        self._safe_prefix: dict[str, bool] = {}
         self._no_name = (0, 0)  # a run of name characters seen not to be followed by ':'
 
     def run(self) -> None:
@@ -356,10 +360,7 @@ class _Lexer:
     def _certainly_valid(self, prefix: str, local: int, end: int) -> bool:
         """Whether the prefixed name's IRI is certainly valid (else the engine may back off
         to the bare prefix and read the local part as query text)."""
-        safe = self._safe_prefix.get(prefix)
-        if safe is None:
-            safe = _prefix_keeps_path(self.prefixes.get(prefix))
-            self._safe_prefix[prefix] = safe
+        safe = self.safe_prefixes.get(prefix, False)
         return safe and _SAFE_LOCAL.fullmatch(self.text, local, end) is not None
 
     def _advance(self, state: _State, limit: int) -> list[_State]:
@@ -384,88 +385,13 @@ class _Lexer:
             char = text[pos]
             top = "E" if over else (frame.kind if frame else "")
 
-            if char == "'" or char == '"':
-                end = self._string_end(pos)
-                if end < 0:
-                    self._fail(pos, frame, over)
-                    return []
-                pos, prev, filtering, declaring = end, _OPERAND, 0, ""
-
-            elif char == "<":
-                iri = _IRIREF.match(text, pos)
-                if top == "E" and prev != _OTHER:  # after an operand: less-than, or an IRI
-                    less = (pos + 1, _OTHER, frame, over, clause, 0, "", count)
-                    if iri:
-                        return [less, (iri.end(), _OPERAND, frame, over, clause, 0, "", count)]
-                    pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
-                elif iri:
-                    if declaring.startswith("p:"):
-                        self.prefixes[declaring[2:]] = text[pos + 1 : iri.end() - 1]
-                        self._safe_prefix.pop(declaring[2:], None)
-                    filtering = 2 if filtering == 1 else 0
-                    pos, prev, declaring = iri.end(), _OPERAND, ""
-                elif text.startswith("<<", pos):
-                    frame, over = self._push("<", frame, over)
-                    pos, prev, filtering, declaring = pos + 2, _OTHER, 0, ""
-                else:
-                    pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
-
-            elif char == "?" or char == "$":
-                var = _VARNAME.match(text, pos + 1)
-                pos, prev = (var.end(), _OPERAND) if var else (pos + 1, _OTHER)  # or a path's ?
-                filtering, declaring = 0, ""
-
-            elif char in "0123456789." and (number := _NUMBER.match(text, pos)):
-                pos, prev, filtering, declaring = number.end(), _OPERAND, 0, ""
-
-            elif char == "@":
-                tag = _LANGTAG.match(text, pos)
-                pos, prev = (tag.end(), _OPERAND) if tag else (pos + 1, _OTHER)
-                filtering, declaring = 0, ""
+            if char in _PLAIN or (char == "." and text[pos + 1 : pos + 2] not in _DIGIT_SET):
+                pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
 
             elif char == "_" and (bnode := _BNODE.match(text, pos)):
                 pos, prev, filtering, declaring = bnode.end(), _OPERAND, 0, ""
 
-            elif char in "([{":
-                if char == "(":
-                    expression = (
-                        top == "E"
-                        or (frame is None and not over)
-                        or clause
-                        or prev == _WORD_TOKEN
-                        or filtering == 2
-                    )
-                    frame, over = self._push("E" if expression else "L", frame, over)
-                else:
-                    frame, over = self._push(char, frame, over)
-                    clause = clause and char == "["
-                pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
-
-            elif char in ")]}":
-                if over:
-                    over -= 1
-                elif frame is not None and frame.kind in _OPENERS[char]:
-                    frame = frame.parent
-                clause = clause and char != "}"
-                pos, prev, filtering, declaring = pos + 1, _OPERAND, 0, ""
-
-            elif char == ">":
-                closes = over or (frame is not None and frame.kind == "<")
-                if closes and text.startswith(">>", pos):
-                    if over:
-                        over -= 1
-                    elif frame is not None:
-                        frame = frame.parent
-                    pos += 2
-                else:
-                    pos += 1
-                prev, filtering, declaring = _OPERAND, 0, ""
-
-            elif char == "\\":  # outside a prefixed name the engine has no use for it
-                self._fail(pos, frame, over)
-                return []
-
-            elif (name := self._name(pos, char)) != (0, 0):
+            elif (char in _NAME_START or char >= "\x80") and any(name := self._name(pos, char)):
                 local, end = name
                 if local:  # a prefixed name
                     part = _PN_LOCAL.match(text, local)
@@ -496,6 +422,80 @@ class _Lexer:
                     filtering = 1 if "FILTER" in found else 0
                     declaring = "*" if "PREFIX" in found else ""
                 pos = end
+
+            elif char == "'" or char == '"':
+                end = self._string_end(pos)
+                if end < 0:
+                    self._fail(pos, frame, over)
+                    return []
+                pos, prev, filtering, declaring = end, _OPERAND, 0, ""
+
+            elif char == "<":
+                iri = _IRIREF.match(text, pos)
+                if top == "E" and prev != _OTHER:  # after an operand: less-than, or an IRI
+                    less = (pos + 1, _OTHER, frame, over, clause, 0, "", count)
+                    if iri:
+                        return [less, (iri.end(), _OPERAND, frame, over, clause, 0, "", count)]
+                    pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
+                elif iri:
+                    if declaring.startswith("p:"):
+                        label, declared = declaring[2:], text[pos + 1 : iri.end() - 1]
+                        safe = _prefix_keeps_path(declared)
+                        self.safe_prefixes[label] = self.safe_prefixes.get(label, safe) and safe
+                    filtering = 2 if filtering == 1 else 0
+                    pos, prev, declaring = iri.end(), _OPERAND, ""
+                elif text.startswith("<<", pos):
+                    frame, over = self._push("<", frame, over)
+                    pos, prev, filtering, declaring = pos + 2, _OTHER, 0, ""
+                else:
+                    pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
+
+            elif char == "?" or char == "$":
+                var = _VARNAME.match(text, pos + 1)
+                pos, prev = (var.end(), _OPERAND) if var else (pos + 1, _OTHER)  # or a path's ?
+                filtering, declaring = 0, ""
+
+            elif char in "0123456789." and (number := _NUMBER.match(text, pos)):
+                pos, prev, filtering, declaring = number.end(), _OPERAND, 0, ""
+
+            elif char == "@":
+                tag = _LANGTAG.match(text, pos)
+                pos, prev = (tag.end(), _OPERAND) if tag else (pos + 1, _OTHER)
+                filtering, declaring = 0, ""
+
+            elif char in "([{":
+                if char == "(":
+                    # an expression's, unless in a pattern after a term, ',', '.', 'a'...
+                    expression = top in ("E", "") or clause or prev == _WORD_TOKEN or filtering
+                    frame, over = self._push("E" if expression else "L", frame, over)
+                else:
+                    frame, over = self._push(char, frame, over)
+                    clause = clause and char == "["
+                pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
+
+            elif char in ")]}":
+                if over:
+                    over -= 1
+                elif frame is not None and frame.kind in _OPENERS[char]:
+                    frame = frame.parent
+                clause = clause and char != "}"
+                pos, prev, filtering, declaring = pos + 1, _OPERAND, 0, ""
+
+            elif char == ">":
+                closes = over or (frame is not None and frame.kind == "<")
+                if closes and text.startswith(">>", pos):
+                    if over:
+                        over -= 1
+                    elif frame is not None:
+                        frame = frame.parent
+                    pos += 2
+                else:
+                    pos += 1
+                prev, filtering, declaring = _OPERAND, 0, ""
+
+            elif char == "\\":  # outside a prefixed name the engine has no use for it
+                self._fail(pos, frame, over)
+                return []
 
             else:
                 pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""

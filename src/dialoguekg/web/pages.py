@@ -6,13 +6,13 @@ templates. Nothing here writes HTML except the timeline, a small server-rendered
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from ..vocab import ID, PREFIXES
+from . import names
 
 if TYPE_CHECKING:
     from .site import Site
@@ -126,12 +126,6 @@ def view(site: Site, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def fold(name: str) -> str:
-    """A name for matching: accents removed, case folded (Vučić → vucic, Tsègan → tsegan)."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
-
-
 @dataclass(frozen=True)
 class Hit:
     label: str
@@ -140,8 +134,27 @@ class Hit:
     kind: str
 
 
+#: The order of kinds among hits of the same rank: things, then records about them, then
+#: the sources that state them.
+RECORDS = frozenset({"Membership", "Participation", "Claim"})
+SOURCES = frozenset({"Source"})
+
+
+def _group(kind: str) -> int:
+    return 2 if kind in SOURCES else 1 if kind in RECORDS else 0
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of hits and how many there are in all."""
+
+    count: int
+    hits: list[Hit]
+
+
 class SearchIndex:
-    """Every label and alternative label of the graph's own resources, in every language."""
+    """Every label and alternative label of the graph's own resources, in every language and
+    script, under the keys ``names`` gives them (the reconciliation service's own)."""
 
     def __init__(self, store: ox.Store) -> None:
         rows = store.query(f"""
@@ -152,30 +165,34 @@ class SearchIndex:
               FILTER NOT EXISTS {{ ?s a <{PREFIXES["dkg"]}Claim> }}
             }}""")
         assert isinstance(rows, ox.QuerySolutions)
-        entries: dict[tuple[str, str], Hit] = {}
+        entries: dict[tuple[str, str], tuple[tuple[str, ...], Hit]] = {}
+        self.ids: dict[str, Hit] = {}
         for row in rows:
-            iri = text(row["s"])
+            iri, label = text(row["s"]), text(row["label"])
             kind = text(row["type"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-            hit = Hit(text(row["label"]), text(row["name"]), "/id/" + iri[len(str(ID)) :], kind)
-            entries.setdefault((fold(hit.matched), hit.href), hit)
-        self.entries = sorted(entries.items())
+            href = "/id/" + iri[len(str(ID)) :]
+            name = text(row["name"])
+            entries.setdefault((name, href), (names.keys(name), Hit(label, name, href, kind)))
+            key = href.rsplit("/", 1)[-1]  # found by its id too, whole: meeting/2017 is "2017"
+            self.ids.setdefault(names.normal(key), Hit(label, key, href, kind))
+        self.entries = list(entries.values())
 
-    def search(self, query: str, limit: int = 10) -> list[Hit]:
-        """Best matches first: whole name, then name start, then word start, then anywhere."""
-        q = fold(query)
-        if not q:
-            return []
-        ranked: dict[str, tuple[int, str, Hit]] = {}
-        for (name, href), hit in self.entries:
-            if q not in name:
+    def search(self, query: str, limit: int = 10, page: int = 1) -> Found:
+        """Whole-name matches first, then name starts, then word starts; things before the
+        records about them, and those before sources; then by label."""
+        wanted = names.keys(query)
+        best: dict[str, tuple[int, int, str, Hit]] = {}
+        for keys, hit in self.entries:
+            ranks = [r for q in wanted for k in keys if (r := names.rank(q, k)) is not None]
+            if not ranks:
                 continue
-            rank = (
-                0 if name == q else 1 if name.startswith(q) else 2 if f" {q}" in f" {name}" else 3
-            )
-            best = ranked.get(href)
-            if best is None or (rank, hit.label) < best[:2]:
-                ranked[href] = (rank, hit.label, hit)
-        return [hit for _, _, hit in sorted(ranked.values(), key=lambda r: (r[0], r[1]))][:limit]
+            order = (min(ranks), _group(hit.kind), hit.label.casefold(), hit)
+            if hit.href not in best or order[:3] < best[hit.href][:3]:
+                best[hit.href] = order
+        for found in filter(None, (self.ids.get(q) for q in wanted)):
+            best[found.href] = (0, _group(found.kind), found.label.casefold(), found)
+        ranked = [entry[3] for entry in sorted(best.values(), key=lambda e: e[:3])]
+        return Found(len(ranked), ranked[(page - 1) * limit : page * limit])
 
 
 # ---------------------------------------------------------------------------------------------

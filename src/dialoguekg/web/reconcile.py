@@ -2,7 +2,7 @@
 
 Researchers hold spreadsheets of party and person names; this matches them to the graph's
 resources by every label and alternative label, in any language and spelling. Pure functions:
-``serve`` mounts them at ``/reconcile``. Names are compared as ``pages.fold`` leaves them
+``serve`` mounts them at ``/reconcile``. Names are compared as ``names.normal`` leaves them
 (accents and case removed), whole and without spaces, and by their closest token, so typos and
 transliterations still find their entity.
 Spec: https://www.w3.org/community/reports/reconciliation/CG-FINAL-specs-0.2-20230410/
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +20,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..vocab import ID, PREFIXES
-from .pages import fold, text
+from .names import normal as _normal
+from .names import variants as _variants
+from .pages import text
 
 #: The types a query may ask for: id → (name, class IRI).
 TYPES = {
@@ -87,68 +88,6 @@ def entities(store: ox.Store) -> list[Entity]:
         )
         for iri, e in sorted(found.items())
     ]
-
-
-#: Russian and Serbian Cyrillic in Latin letters (the common English-language forms), so that
-#: "Edinaya Rossiya" finds Единая Россия.
-_CYRILLIC = dict(
-    zip(
-        "абвгдеёзийклмнопрстуфыэђјћ",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "e",
-            "z",
-            "i",
-            "y",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "y",
-            "e",
-            "dj",
-            "j",
-            "c",
-        ],
-        strict=True,
-    )
-) | {
-    "ж": "zh",
-    "\u0445": "kh",
-    "ц": "ts",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "shch",
-    "ъ": "",
-    "ь": "",
-    "ю": "yu",
-    "я": "ya",
-    "љ": "lj",
-    "њ": "nj",
-    "џ": "dz",
-}
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[^\w]+", " ", fold(name)).strip()
-
-
-def _variants(name: str) -> list[str]:
-    """The name, and its Latin transliteration when it is written in Cyrillic."""
-    latin = "".join(_CYRILLIC.get(c, c) for c in name.lower())
-    return [name, latin] if latin != name.lower() else [name]
 
 
 def similarity(query: str, name: str) -> float:
