@@ -17,6 +17,7 @@ import random
 import re
 import sys
 import time
+from collections.abc import Callable
 
 import pyoxigraph as ox
 import pytest
@@ -37,7 +38,7 @@ def witness() -> ox.Store:
     """A store where ?a can be <http://a/> only inside a named graph, and whose default graph
     matches the triple patterns that the cases put before their GRAPH."""
     store = ox.Store()
-    objects = [
+    objects: list[ox.NamedNode | ox.Literal] = [
         N("http://o/"),
         ox.Literal(True),
         ox.Literal(1),
@@ -205,12 +206,11 @@ def test_the_engine_reads_the_keyword_where_the_lexer_finds_it(
     assert "GRAPH" in outline(as_graph(query)).keywords
 
 
-def test_the_engine_reads_the_cases_it_cannot_answer_from_a_named_graph(witness: ox.Store) -> None:
+def test_the_engine_reads_service_in_minus_too() -> None:
+    # MINUS keeps none of its variables, so no answer can show what it read; it parses
     minus = as_graph(FOUND["in MINUS"][0])
     runs_on_an_empty_store(minus)
-    silent = "SELECT * WHERE { SERVICESILENT?g{ ?a ?b ?c } }"  # unbound: no call is attempted
-    assert uses_service(silent)
-    runs_on_an_empty_store(silent)
+    assert "GRAPH" in outline(minus).keywords
 
 
 # -- SERVICE not found -------------------------------------------------------------------------
@@ -267,7 +267,8 @@ def test_declared_prefixes_can_be_given() -> None:
     prefixes = {"ex": "http://example.org/"}
     assert uses_service(query)  # undeclared: the engine could read `ex:` then SERVICE
     assert not uses_service(query, prefixes)
-    list(ox.Store().query(query, prefixes=prefixes))
+    solutions = ox.Store().query(query, prefixes=prefixes)
+    assert isinstance(solutions, ox.QuerySolutions) and not list(solutions)
 
 
 CONSERVATIVE = {  # valid queries without federation that the lexer refuses all the same
@@ -413,33 +414,46 @@ def test_normal_queries_are_shallow(name: str) -> None:
 # -- 1 MB of anything --------------------------------------------------------------------------
 
 MB = 1_000_000
-_noise = random.Random(20240601)
-ADVERSARIAL = {
-    "braces": "{" * MB,
-    "parentheses": "(" * MB,
-    "quotes": "'" * MB,
-    "less-thans": "<" * MB,
-    "IRIs never closed": "<a" * (MB // 2),
-    "one IRI never closed": "?a<" + "a" * MB,
-    "forks": "FILTER(?a<b>" * (MB // 12),
-    "strings swallowing": "(?a<'>'" * (MB // 7),
-    "long strings failing": "'''" + "a\\'''" * (MB // 5),
-    "dotted names": "ex:a.b" + ".a" * (MB // 2),
-    "dotted words": "a." * (MB // 2),
-    "glued keywords": "trueSERVICE" * (MB // 11),
-    "undeclared prefixes": " ".join(f"p{i}:SERVICE{i}" for i in range(MB // 16)),
-    "escapes": "\\u0053" * (MB // 6),
-    "printable noise": "".join(_noise.choice([chr(c) for c in range(32, 127)]) for _ in range(MB)),
-    "SPARQL noise": "".join(
-        _noise.choice(["?a", "<", ">", "'", '"', "(", ")", "{", "}", "#", "\n", " ", "ex:", "\\"])
-        for _ in range(MB // 2)
+
+
+def noise(alphabet: list[str], size: int) -> str:
+    """``size`` characters or a few more of pieces of ``alphabet`` drawn at random."""
+    pick = random.Random(20240601).choice
+    pieces: list[str] = []
+    length = 0
+    while length < size:
+        pieces.append(pick(alphabet))
+        length += len(pieces[-1])
+    return "".join(pieces)
+
+
+ADVERSARIAL: dict[str, Callable[[], str]] = {
+    "braces": lambda: "{" * MB,
+    "parentheses": lambda: "(" * MB,
+    "quotes": lambda: "'" * MB,
+    "less-thans": lambda: "<" * MB,
+    "IRIs never closed": lambda: "<a" * (MB // 2),
+    "one IRI never closed": lambda: "?a<" + "a" * MB,
+    "forks": lambda: "FILTER(?a<b>" * (MB // 12),
+    "strings swallowing": lambda: "(?a<'>'" * (MB // 7),
+    "long strings failing": lambda: "'''" + "a\\'''" * (MB // 5),
+    "dotted names": lambda: "ex:a.b" + ".a" * (MB // 2),
+    "dotted words": lambda: "a." * (MB // 2),
+    "glued keywords": lambda: "trueSERVICE" * (MB // 11),
+    "undeclared prefixes": lambda: " ".join(f"p{i}:SERVICE{i}" for i in range(MB // 16)),
+    "escapes": lambda: "\\u0053" * (MB // 6),
+    "printable noise": lambda: noise([chr(c) for c in range(32, 127)], MB),
+    "SPARQL noise": lambda: noise(
+        ["?a", "<", ">", "'", '"', "(", ")", "{", "}", "#", "\n", " ", "ex:", "\\"], MB
     ),
 }
 
 
-@pytest.mark.parametrize("text", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
-def test_a_megabyte_of_anything_is_read_in_a_couple_of_seconds(text: str) -> None:
+@pytest.mark.parametrize("name", list(ADVERSARIAL))
+def test_a_megabyte_of_anything_is_read_in_a_couple_of_seconds(name: str) -> None:
+    text = ADVERSARIAL[name]()
+    assert len(text) >= MB * 0.95
     started = time.perf_counter()
     shape = outline(text)
     assert time.perf_counter() - started < SECONDS
-    assert shape.length == len(text) and shape.depth >= 0
+    assert shape.length == len(text)

@@ -6,7 +6,7 @@ import pytest
 
 from dialoguekg import graph as graph_stage
 from dialoguekg.project import Compiled, Project
-from dialoguekg.query import LocalStore, Result, find_query, shipped_queries
+from dialoguekg.query import LocalStore, Result, _table, find_query, shipped_queries
 
 from .conftest import ROOT, records_in
 
@@ -381,3 +381,26 @@ OFFLINE = [q.name for q in shipped_queries(ROOT / "queries") if not q.federated]
 @pytest.mark.parametrize("name", OFFLINE)
 def test_every_shipped_query_answers(store: LocalStore, project: Project, name: str) -> None:
     assert run(store, project, name).rows
+
+
+def test_tables_fit_the_terminal_and_keep_several_values_apart() -> None:
+    themes = "Building a Better World | 构建人类命运共同体 | Working Together Towards a Community"
+    result = Result(
+        variables=["meeting", "themes"],
+        rows=[
+            {
+                "meeting": {"type": "literal", "value": "2017"},
+                "themes": {"type": "literal", "value": themes},
+            }
+        ],
+    )
+    lines = _table(result, width=40).splitlines()
+    assert all(len(line) <= 40 for line in lines), lines
+    cells = [line.split(" | ", 1)[1] for line in lines[2:] if " | " in line]
+    assert [c for c in cells if c.startswith("• ")] == [
+        "• Building a Better World",
+        "• 构建人类命运共同体",
+        "• Working Together Towards a",
+    ]
+    assert "  Community" in cells  # a wrapped value goes on indented, under its bullet
+    assert lines[-1] == "(1 row)"

@@ -15,6 +15,8 @@ import csv
 import io
 import json
 import re
+import shutil
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -361,16 +363,63 @@ def short(term: Term | None) -> str:
     return value
 
 
-def _table(result: Result) -> str:
+#: How the shipped queries join several values in one cell (GROUP_CONCAT's separator).
+JOINED = " | "
+
+
+def _table(result: Result, width: int | None = None) -> str:
+    """An aligned table that fits ``width`` columns (the terminal's): several values of a cell
+    on lines of their own, long values wrapped, rows apart when any takes several lines."""
     headers = result.variables
-    cells = [[short(row.get(v)).replace("\n", " ") for v in headers] for row in result.rows]
-    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(headers)]
+    cells = [
+        [short(row.get(v)).replace("\n", " ").split(JOINED) for v in headers]
+        for row in result.rows
+    ]
+    natural = [
+        max([len(h), *(len(value) for c in cells for value in c[i])])
+        for i, h in enumerate(headers)
+    ]
+    room = (width or shutil.get_terminal_size((120, 24)).columns) - 3 * (len(headers) - 1)
+    widths = _fit(natural, max(room, 10 * len(headers)))
+    wrapped = [[_wrap(values, w) for values, w in zip(c, widths, strict=True)] for c in cells]
 
     def line(values: Sequence[str]) -> str:
         return " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     rule = "-+-".join("-" * w for w in widths)
-    body = [line(headers), rule, *(line(c) for c in cells)]
+    tall = any(len(lines) > 1 for row in wrapped for lines in row)
+    body = [line(headers), rule]
+    for row in wrapped:
+        height = max((len(lines) for lines in row), default=1)
+        body += [line([lines[i] if i < len(lines) else "" for lines in row]) for i in range(height)]
+        if tall:
+            body.append(rule)
     count = len(result.rows)
     body.append(f"({count} row{'s' if count != 1 else ''})")
     return "\n".join(body) + "\n"
+
+
+def _fit(natural: list[int], room: int) -> list[int]:
+    """Column widths that fit ``room``: narrow columns keep their width, wider ones share what
+    is left equally (each at least 10)."""
+    widths = list(natural)
+    left = room
+    order = sorted(range(len(natural)), key=natural.__getitem__)
+    for done, column in enumerate(order):
+        share = max(10, left // (len(order) - done))
+        widths[column] = min(natural[column], share)
+        left -= widths[column]
+    return widths
+
+
+def _wrap(values: list[str], width: int) -> list[str]:
+    """A cell's values wrapped at ``width``; several values each start a line with a bullet,
+    their wrapped lines indented under it."""
+    if len(values) == 1:
+        return textwrap.wrap(values[0], width) or [""]
+    return [
+        line
+        for value in values
+        for line in textwrap.wrap(value, width, initial_indent="• ", subsequent_indent="  ")
+        or ["•"]
+    ]
