@@ -41,14 +41,21 @@ def test_build_prints_progress_and_a_summary(
     assert int(summary.group(5)) >= 10  # 2017 counts, dates, themes; 2015 and 2016 dates; ...
     for stage in ("reading", "building the graph", "validating", "writing"):
         assert stage in captured.err
-    assert (
-        "Warning: CPC in Dialogue with the World schema:endDate: sources disagree: 2016 per"
-        in captured.err
-    )
+    assert "Warning: series schema:endDate: sources disagree (1)" in captured.err
+
+
+def test_validate_sums_warnings_up_by_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    summed = re.findall(r"^Warning: (\w+) (.*): (.*) \((\d+)\)$", out, re.MULTILINE)
+    assert ("person", "owl:sameAs", "has no Wikidata link yet") in {s[:3] for s in summed}
+    total = int(re.search(r"; (\d+) warning\(s\)$", out.rstrip()).group(1))  # type: ignore[union-attr]
+    assert sum(int(s[3]) for s in summed) == total
+    assert "(--verbose lists every warning with its file and line)" in out
 
 
 def test_validate_reports_in_plain_words(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate"]) == 0
+    assert main(["validate", "--verbose"]) == 0
     out = capsys.readouterr().out
     assert (
         "Warning: Boris Gryzlov owl:sameAs: has no Wikidata link yet [data/persons.yaml:34" in out

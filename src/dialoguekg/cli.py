@@ -175,7 +175,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Read data/, build and validate the graph, write the dumps; nothing is written on error."""
     project, data_dir = _project_and_data(args)
     with _without_cycle_collector():
-        _build(project, data_dir, Path(_setting(args, "out") or "dist"))
+        _build(project, data_dir, Path(_setting(args, "out") or "dist"), args.verbose)
     return 0
 
 
@@ -191,7 +191,7 @@ def _without_cycle_collector() -> Iterator[None]:
         gc.enable()
 
 
-def _build(project: Project, data_dir: Path, out: Path) -> None:
+def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -> None:
     from . import export
     from . import graph as graph_stage
     from . import project as project_mod
@@ -205,8 +205,9 @@ def _build(project: Project, data_dir: Path, out: Path) -> None:
         document = pool.submit(export.jsonld, built.lines(), context)
         store = built.dataset(project.ontology_file)
         compiled = project_mod.check(project, prepared, store, _progress, "fast")
-        for finding in compiled.report.warnings:
-            _progress(finding.line())
+        shown = compiled.report.warnings if verbose else ()
+        for line in [f.line() for f in shown] or compiled.report.summary():
+            _progress(line)
         if not compiled.report.conforms:
             raise NotConformingError(compiled.report.text())
         _progress(f"writing {out}")
@@ -232,7 +233,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     project, data_dir = _project_and_data(args)
     with _without_cycle_collector():
         compiled = project_mod.compile_graph(project, data_dir, _progress, engine=args.engine)
-    print(compiled.report.text())
+    print(compiled.report.text(verbose=args.verbose))
     return 0 if compiled.report.conforms else 1
 
 
@@ -410,6 +411,12 @@ def parser() -> argparse.ArgumentParser:
             )
             sub.add_argument(
                 "--list", action="store_true", help="list the shipped queries and their questions"
+            )
+        if name in ("build", "validate"):
+            sub.add_argument(
+                "--verbose",
+                action="store_true",
+                help="list every warning with its file and line, not one line per kind",
             )
         if name == "validate":
             sub.add_argument(

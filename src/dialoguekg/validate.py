@@ -71,15 +71,39 @@ class Report:
     def conforms(self) -> bool:
         return not self.violations
 
-    def text(self) -> str:
+    def text(self, verbose: bool = False) -> str:
+        """Every violation; the warnings one line each with ``verbose``, else summed up."""
         head = (
             "the graph conforms to the shapes"
             if self.conforms
             else f"the graph does not conform: {len(self.violations)} violation(s)"
         )
-        lines = [f.line() for f in self.findings]
+        shown = self.findings if verbose else self.violations
+        lines = [f.line() for f in shown]
+        if not verbose:
+            lines += self.summary()
         summary = f"{head}; {len(self.warnings)} warning(s)"
         return "\n".join([*lines, summary])
+
+    def summary(self) -> list[str]:
+        """One line per kind of warning and kind of entity, most frequent first."""
+        groups: dict[tuple[str, str, str], int] = {}
+        for finding in self.warnings:
+            key = (_kind_of(finding.focus), finding.path, finding.message.split(":", 1)[0])
+            groups[key] = groups.get(key, 0) + 1
+        lines = [
+            f"Warning: {kind}{' ' + path if path else ''}: {message} ({n})"
+            for (kind, path, message), n in sorted(groups.items(), key=lambda g: (-g[1], g[0]))
+        ]
+        if lines:
+            lines.append("(--verbose lists every warning with its file and line)")
+        return lines
+
+
+def _kind_of(focus: str) -> str:
+    """The kind of entity an IRI of the graph names (``…/id/person/x`` → person)."""
+    rest = focus.split("/id/", 1)[1] if "/id/" in focus else ""
+    return rest.split("/", 1)[0] if "/" in rest else "resource"
 
 
 def validate(
