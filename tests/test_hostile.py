@@ -506,3 +506,26 @@ def test_malformed_requests_get_a_message_not_a_traceback(server: Server) -> Non
         deep = urlencode({"queries": "[" * 100_000}).encode()
         status, text, _ = server.request("POST", "/reconcile", deep, form)
         assert status == 400 and "queries is" in text
+
+
+def test_sigterm_ends_a_busy_server(dist: Path) -> None:
+    running = start(dist)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    def ask() -> None:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            sparql(running, count)
+
+    busy = threading.Thread(target=ask)
+    busy.start()
+    time.sleep(0.5)  # the query is running in a worker
+    workers = running.children()
+    started = time.monotonic()
+    running.process.terminate()
+    running.process.wait(timeout=15)
+    assert time.monotonic() - started < 10
+    busy.join(timeout=15)
+    time.sleep(1.5)  # a worker ends within a second of its server
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    if running.process.stderr is not None:
+        running.process.stderr.close()

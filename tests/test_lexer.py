@@ -306,6 +306,14 @@ def test_after_a_lexical_error_every_keyword_counts(query: str) -> None:
     assert uses_service(query)
 
 
+def test_readings_that_never_meet_again_make_the_lexer_give_up() -> None:
+    # the less-than reading opens a parenthesis the IRI reading does not: they never merge
+    query = "SELECT * WHERE { FILTER(?a<x(>" + " ?a" * 70_000 + " 'SERVICE' ((( }"
+    shape = outline(query)
+    assert "SERVICE" in shape.keywords  # every keyword of the rest counts
+    assert shape.depth >= 6  # every opening bracket of the rest may nest
+
+
 def test_after_a_lexical_error_every_bracket_may_nest() -> None:
     shape = outline('SELECT * WHERE { ?s ?p "unterminated ((((((((( }')
     assert shape.depth >= 10

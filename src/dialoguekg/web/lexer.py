@@ -213,7 +213,10 @@ def _prefix_keeps_path(iri: str | None) -> bool:
 # what the previous significant token was: it decides what '<' and '(' are
 _OTHER, _OPERAND, _WORD_TOKEN, _A = range(4)  # an IRI is an operand
 _FRAME_CAP = 4096  # brackets deeper than this are counted, not remembered (all expressions)
+# readings at once, and tokens read while several are (readings that part merge again within
+# a few tokens, unless a query is built against the lexer): past either, the lexer gives up
 _MAX_BRANCHES = 16
+_MAX_PARALLEL = 65_536
 _OPENERS = {")": "EL", "]": "[", "}": "{"}  # the frame kinds each closing bracket closes
 _NONE: frozenset[str] = frozenset()
 _PLAIN = frozenset(",;*+-/=!&|^~%`") | frozenset(map(chr, range(0x21)))  # each a token alone
@@ -241,8 +244,8 @@ _State = tuple[int, int, _Frame | None, int, bool, int, str, int]
 
 
 class _Lexer:
-    """Reads one text along every reading the '<' ambiguity allows (readings that meet again
-    at the same place in the same state are merged)."""
+    """Reads one text along every reading the '<' ambiguity allows, oldest position first, so
+    that readings meeting again at the same place in the same state are merged."""
 
     def __init__(self, text: str, prefixes: Mapping[str, str]) -> None:
         self.text = text
@@ -255,6 +258,7 @@ class _Lexer:
         self.finished = False  # whether some reading reached the end
         self.failed_at = len(text) + 1  # where the earliest reading hit a lexical error
         self.failed_depth = 0
+        self.read = 0  # tokens read by all readings together
         self._glued: dict[str, frozenset[str]] = {}
         self._no_name = (0, 0)  # a run of name characters seen not to be followed by ':'
 
@@ -275,15 +279,20 @@ class _Lexer:
                 heapq.heappush(heap, (state[0], order, key, state))
 
         add((0, _OTHER, None, 0, False, 0, "", 0))
+        parallel = 0  # tokens read while several readings were under way
         while heap:
-            if len(heap) > _MAX_BRANCHES:
+            if len(heap) > _MAX_BRANCHES or parallel > _MAX_PARALLEL:
                 depth = max((s[2].size if s[2] else 0) + s[3] for _, _, _, s in heap)
-                self._give_up(heap[0][0], depth, max(pending.values()))
+                depth = max(depth, self.failed_depth)
+                self._give_up(min(heap[0][0], self.failed_at), depth, max(pending.values()))
                 return
             _, _, key, state = heapq.heappop(heap)
             state = (*state[:7], pending.pop(key))
+            alone, read = not heap, self.read
             for successor in self._advance(state, heap[0][0] if heap else n + 1):
                 add(successor)
+            if not alone:
+                parallel += self.read - read
         if not self.finished:  # every reading failed: trust nothing after the first failure
             self._give_up(self.failed_at, self.failed_depth, self.tokens)
         elif self.failed_at <= n:  # some reading failed: the keywords after it count anyway
@@ -369,6 +378,7 @@ class _Lexer:
         text = self.text
         n = len(text)
         pos, prev, frame, over, clause, filtering, declaring, count = state
+        start = count
         first = True
         while True:
             if pos < n and text[pos] in " \t\r\n#":
@@ -377,8 +387,10 @@ class _Lexer:
             if pos >= n:
                 self.finished = True
                 self.tokens = max(self.tokens, count)
+                self.read += count - start
                 return []
             if pos >= limit and not first:
+                self.read += count - start
                 return [(pos, prev, frame, over, clause, filtering, declaring, count)]
             first = False
             count += 1
@@ -427,6 +439,7 @@ class _Lexer:
                 end = self._string_end(pos)
                 if end < 0:
                     self._fail(pos, frame, over)
+                    self.read += count - start
                     return []
                 pos, prev, filtering, declaring = end, _OPERAND, 0, ""
 
@@ -435,6 +448,7 @@ class _Lexer:
                 if top == "E" and prev != _OTHER:  # after an operand: less-than, or an IRI
                     less = (pos + 1, _OTHER, frame, over, clause, 0, "", count)
                     if iri:
+                        self.read += count - start
                         return [less, (iri.end(), _OPERAND, frame, over, clause, 0, "", count)]
                     pos, prev, filtering, declaring = pos + 1, _OTHER, 0, ""
                 elif iri:
@@ -495,6 +509,7 @@ class _Lexer:
 
             elif char == "\\":  # outside a prefixed name the engine has no use for it
                 self._fail(pos, frame, over)
+                self.read += count - start
                 return []
 
             else:

@@ -128,5 +128,6 @@ def run(app: ASGIApp, host: str, port: int, *, body_limit: int, deadline: float)
         http=guarded_protocol(deadline),
         limit_concurrency=256,
         timeout_keep_alive=5,
+        timeout_graceful_shutdown=5,  # SIGTERM ends the server within seconds, busy or not
         loop="uvloop",
     )

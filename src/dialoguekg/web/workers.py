@@ -234,27 +234,9 @@ class Pool:
         with self.lock:
             self.idle.extend(started)
 
-    def pids(self) -> list[int]:
-        """The live workers' process ids (for tests and benchmarks that watch memory)."""
-        with self.lock:
-            return [w.process.pid for w in self.idle if w.process.poll() is None]
-
     def close(self) -> None:
         with self.lock:
             self.closed = True
             workers, self.idle = self.idle, []
         for worker in workers:
             worker.kill()
-
-
-def rss_kib(pid: int) -> int:
-    """A process's resident memory, from /proc (0 when it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
