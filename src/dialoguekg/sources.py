@@ -404,6 +404,12 @@ KINDS: dict[str, Kind] = {
                 Field("organisation", "ref", ORG.organization, kinds=("parties", "organisations")),
                 Field("role", "ref:roles", ORG.role),
                 Field("as_of", "date", DKG.asOf),
+                Field(
+                    "held",
+                    "enum",
+                    DKG.held,
+                    values={"former": str(DKG.FormerPost), "current": str(DKG.CurrentPost)},
+                ),
                 Field("title_as_printed", "str", DKG.titleAsPrinted),
                 Field("quote", "str", DKG.quote),
                 Field("note", "text", RDFS.comment),
