@@ -10,7 +10,7 @@ from dialoguekg.query import LocalStore, Result, _table, find_query, shipped_que
 
 from .conftest import ROOT, records_in
 
-QUESTIONS = 19
+QUESTIONS = 20  # 14 competency questions, 5 of issue 5, parties-across-editions
 WIKIPEDIA = "CPC in Dialogue with World Political Parties High-level Meeting"
 VERCHENKO = (
     "Party Diplomacy in China\u2019s Foreign Policy: \u201cCCP Dialogue with the World-2023\u201d"
@@ -408,3 +408,22 @@ def test_tables_fit_the_terminal_and_keep_several_values_apart() -> None:
     ]
     assert "  Community" in cells  # a wrapped value goes on indented, under its bullet
     assert lines[-1] == "(1 row)"
+
+
+def test_parties_across_editions_and_who_spoke_for_them(
+    store: LocalStore, project: Project
+) -> None:
+    r = run(store, project, "parties-across-editions")
+    got = {
+        (party.rsplit("/", 1)[1], str(year), frozenset(speakers.split(" | ")))
+        for party, year, speakers in rows(r, "party", "year", "speakers")
+    }
+    years: dict[str, set[str]] = {}
+    for party, year, _ in got:
+        years.setdefault(party, set()).add(year)
+    assert {p for p, ys in years.items() if {"2017", "2023"} <= ys} == {"communist-party-of-china"}
+    cpc_2017 = frozenset({"Wang Huning", "Xi Jinping", "Yang Jiechi"})
+    assert ("communist-party-of-china", "2017", cpc_2017) in got
+    assert ("african-national-congress", "2023", frozenset({"Cyril Ramaphosa"})) in got
+    assert ("united-russia", "2023", frozenset({"Boris Gryzlov"})) in got
+    assert all(len(ys) > 1 for ys in years.values())
