@@ -304,6 +304,7 @@ def test_the_worker_cannot_reach_the_network_even_past_the_check(
         "context": {},
         "memory": WORKER_MIB * 2**20,
         "allow_service": False,
+        "max_answer": 1_000_000,
     }
     job = {
         "query": query,
@@ -338,6 +339,10 @@ def test_deep_nesting_is_refused_before_parsing(server: Server, method: str) -> 
     with watched(server):
         for query in (braces, parens):
             status, text, _ = sparql(server, query, method)
+            if method == "GET" and status in (400, 431) and "nests" not in text:
+                # a URL this long is over the head limit, refused before any query is read
+                assert "over this server's limit" in text or "Invalid HTTP request" in text
+                continue
             assert status == 400 and "nests brackets" in text
 
 
@@ -423,7 +428,7 @@ def test_big_bodies_are_refused_without_being_read(server: Server) -> None:
 def test_an_overlong_request_head_is_refused(server: Server) -> None:
     with watched(server):
         answer = raw_exchange(server, b"GET /search?q=" + b"a" * 100_000)
-        assert answer.startswith(b"HTTP/1.1 400 ") or answer == b""
+        assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 "))
 
 
 def test_reconciliation_batches_are_bounded(server: Server) -> None:
@@ -481,6 +486,11 @@ MALFORMED = [
     ("/id/person/xi-jinping.ttl?page=abc", 400),
     ("/id/person/xi-jinping.ttl?page=0", 400),
     ("/search?q=xi&limit=abc", 400),
+    ("/search?q=xi&limit=%C2%B2", 400),  # "²": a digit to str.isdigit, not to int()
+    ("/search.json?q=xi&limit=%E2%91%A0", 400),  # "①"
+    ("/id/person/xi-jinping.ttl?page=%C2%B2", 400),
+    ("/id/person/xi-jinping?page=%C2%B9", 400),
+    ("/id/person/xi-jinping.ttl?page=%D9%A1", 400),  # Arabic-Indic one
     ("/search?q=xi&limit=99999999999999999999", 400),
     ("/search.json?q=" + "x" * 5000, 200),
     ("/sparql?query=ASK%7B%7D&default-graph-uri=not%20an%20iri", 400),
@@ -490,6 +500,11 @@ MALFORMED = [
     ("/reconcile?queries=" + quote(json.dumps({"q": {"query": 5}})), 400),
     ("/reconcile?queries=" + quote(json.dumps({"q": {"query": "x", "limit": "many"}})), 400),
     ("/reconcile?queries=" + quote(json.dumps({"q": [1, 2]})), 400),
+    (
+        "/reconcile?queries="
+        + quote(json.dumps({"q": {"query": "xi", "properties": [{"pid": "c", "v": {"id": 5}}]}})),
+        400,
+    ),
     ("/reconcile/preview?id=%00", 404),
     ("/classes/%00", 404),
     ("/dumps/..%2Fpyproject.toml", 404),
@@ -529,3 +544,60 @@ def test_sigterm_ends_a_busy_server(dist: Path) -> None:
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
     if running.process.stderr is not None:
         running.process.stderr.close()
+
+
+def test_the_host_header_is_not_echoed_in_redirects_either(server: Server) -> None:
+    for path in ("/sparql/", "/dumps", "/def/", "/search.json/"):
+        status, _, headers = server.request("GET", path, headers={"Host": "evil.example:666"})
+        assert status == 404 and "evil.example" not in headers.get("location", ""), path
+
+
+def test_request_heads_are_bounded(server: Server) -> None:
+    with watched(server):
+        pad = b"X-Pad: " + b"a" * 200_000 + b"\r\n"
+        answer = raw_exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\n" + pad + b"\r\n")
+        assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 "))
+        many = b"".join(b"X-%d: 1\r\n" % i for i in range(3000))
+        answer = raw_exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
+        assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 "))  # 400: read in one piece
+        body = b"x" * 200_000  # a big body is not a big head
+        head = b"POST /reconcile HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n" % len(body)
+        head += b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n"
+        assert raw_exchange(server, head, body).startswith(b"HTTP/1.1 200 ")
+
+
+def test_answers_are_bounded_in_bytes(server: Server) -> None:
+    doubling = "BIND(CONCAT(?x0, ?x0) AS ?x1) " + " ".join(
+        f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(1, 24)
+    )
+    query = f'SELECT ?x24 WHERE {{ BIND("ab" AS ?x0) {doubling} }}'
+    with watched(server):
+        status, text, _ = sparql(server, query)
+        assert status in (400, 503), text
+        assert any(
+            reason in text for reason in ("over 16,000,000 bytes", "stopped its worker", "Memory")
+        )
+
+
+def test_sparql_1_2_terms_are_answered(server: Server) -> None:
+    status, text, _ = sparql(server, "SELECT (TRIPLE(<a:b>, <a:c>, <a:d>) AS ?t) {}")
+    assert status == 200 and '"type":"triple"' in text
+
+
+def test_the_answer_cache_cannot_be_flooded_with_keys(server: Server) -> None:
+    before = rss_kib(server.process.pid)
+    for n in range(300):
+        pad = f"{n}-" + "p" * 12_000  # under the head limit: each one a new key
+        status, _, _ = server.get("/sparql", query="ASK {}", pad=pad)
+        assert status == 200
+    assert rss_kib(server.process.pid) - before < 40_000  # 3.6 MB of keys were not all kept
+
+
+def test_validators_compare_weakly_and_match_any(server: Server) -> None:
+    _, _, headers = server.request("GET", "/id/person/xi-jinping.ttl")
+    etag = headers["etag"]
+    for match in ("*", f"W/{etag}", f'"other", {etag}'):
+        status, _, _ = server.request(
+            "GET", "/id/person/xi-jinping.ttl", headers={"If-None-Match": match}
+        )
+        assert status == 304, match

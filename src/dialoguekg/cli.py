@@ -104,6 +104,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "reconcile_batch", "50", "queries one reconciliation batch may hold", ("serve",), "N"
     ),
+    Setting("max_head", "16384", "bytes of a request line and headers (431)", ("serve",), "BYTES"),
+    Setting("max_answer", "16000000", "bytes of one SPARQL answer (400)", ("serve",), "BYTES"),
+    Setting(
+        "max_connections", "1024", "connections open at once (503 beyond)", ("serve",), "N"
+    ),
     Setting(
         "cache_mib",
         "128",
@@ -287,6 +292,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "header_timeout": float,
         "reconcile_batch": int,
         "cache_mib": int,
+        "max_head": int,
+        "max_answer": int,
+        "max_connections": int,
     }
     values: dict[str, Any] = {}
     for name, kind in numbers.items():
@@ -316,13 +324,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     context = export.load_context(project.context_file)
     application = app.create_asgi(dist, project.queries_dir, context, settings)
     _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")
-    server.run(
-        application,
-        host,
-        port,
-        body_limit=settings.max_body,
-        deadline=settings.header_timeout,
-    )
+    server.run(application, host, port, settings)
     return 0
 
 

@@ -33,12 +33,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import __version__
 from ..query import shipped_queries
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, reconcile, serialize
@@ -60,6 +60,7 @@ DUMP_MEDIA = {
 CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){0,4}")
 MAX_PAGE = 1_000_000
 MAX_HITS = 100
+MAX_KEY = 4096  # characters of a GET SPARQL request's query string and Accept that are kept
 CACHE_CONTROL = ("Cache-Control", "public, max-age=300")
 #: Functions whose value differs between two evaluations: answers using them are not kept.
 UNSTABLE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
@@ -70,7 +71,7 @@ def whole_number(request: Request, name: str, default: int, top: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= top:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= top:
         raise Refused(400, f"{name} must be a whole number from 1 to {top:,}, not {raw[:40]!r}")
     return int(raw)
 
@@ -97,9 +98,9 @@ def json_response(document: Any, callback: str | None = None) -> Response:
 
 def entry_response(entry: Entry, if_none_match: str | None) -> Response:
     """A cached response, or 304 when the client holds it already."""
-    if if_none_match and entry.etag in (t.strip() for t in if_none_match.split(",")):
+    if matches(if_none_match, entry.etag):
         response = Response(status_code=304)
-        response.raw_headers = [(b"etag", entry.etag.encode()), *entry.raw_headers[3:]]
+        response.raw_headers = list(entry.not_modified)
         return response
     response = Response(entry.rendered.body)
     response.raw_headers = list(entry.raw_headers)
@@ -126,6 +127,50 @@ def cache_key(scope: Scope) -> str | None:
     return None
 
 
+ANY_ORIGIN = (b"access-control-allow-origin", b"*")
+PREFLIGHT = [
+    ANY_ORIGIN,
+    (b"access-control-allow-methods", b"GET, POST"),
+    (b"access-control-allow-headers", b"Accept, Content-Type"),
+    (b"access-control-max-age", b"600"),
+    (b"content-length", b"0"),
+]
+
+
+class OpenToEveryOrigin:
+    """CORS for a public read-only dataset: every response may be read by any origin (the same
+    header on every response, so no cache needs to vary on ``Origin``), and preflights are
+    answered here."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+            await send({"type": "http.response.start", "status": 200, "headers": PREFLIGHT})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def opened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), ANY_ORIGIN]}
+            await send(message)
+
+        await self.app(scope, receive, opened)
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weak comparison, ``*`` included)."""
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
 def fast_path(app: ASGIApp, cache: Cache) -> ASGIApp:
     """Answer what is in the cache before any routing or middleware: most requests to a
     published graph ask for the same documents again."""
@@ -135,14 +180,10 @@ def fast_path(app: ASGIApp, cache: Cache) -> ASGIApp:
             key = cache_key(scope)
             entry = cache.get(key) if key is not None else None
             if entry is not None:
-                headers = dict(scope["headers"])
-                match = headers.get(b"if-none-match", b"").decode("latin-1")
-                raw = list(entry.raw_headers)
-                status = 200
-                if match and entry.etag in (t.strip() for t in match.split(",")):
-                    status, raw = 304, [(b"etag", entry.etag.encode()), *raw[3:]]
-                if b"origin" in headers:
-                    raw.append((b"access-control-allow-origin", b"*"))
+                match = dict(scope["headers"]).get(b"if-none-match", b"").decode("latin-1")
+                fresh = matches(match, entry.etag)
+                status = 304 if fresh else 200
+                raw = [*(entry.not_modified if fresh else entry.raw_headers), ANY_ORIGIN]
                 await send({"type": "http.response.start", "status": status, "headers": raw})
                 body = entry.rendered.body if status == 200 else b""
                 await send({"type": "http.response.body", "body": body})
@@ -162,7 +203,11 @@ class Application:
         self.settings = settings
         self.context = context
         self.queries = [q for q in shipped_queries(queries_dir) if not q.federated]
-        self.cache = Cache(self.site.checksum, settings.cache_mib * 2**20)
+        # what a response depends on besides its key: the build, this code, the settings
+        # that change bodies; all of them are in every ETag
+        version = f"{self.site.checksum} {__version__} {settings.base} {settings.page_size}"
+        self.cache = Cache(version, settings.cache_mib * 2**20)
+        self.matching = anyio.Lock()
         self.pool = Pool(
             self.site.store_dir,
             context,
@@ -171,10 +216,12 @@ class Application:
             allow_service=settings.allow_service,
             time_limit=settings.time_limit,
             row_limit=settings.row_limit,
+            max_answer=settings.max_answer,
         )
         self.templates = Environment(
             loader=PackageLoader("dialoguekg", "web/templates"),
             autoescape=select_autoescape(["html"]),
+            auto_reload=False,  # the templates of the installed package, read once
         )
 
     def warm(self) -> None:
@@ -416,7 +463,8 @@ class Application:
                     "sparql.html", title="SPARQL", queries=self.queries, query="", result=None
                 )
             return self.service_description(request)
-        shape = check_query(query, self.settings)
+        # reading a long query takes tens of milliseconds: not on the event loop
+        shape = await anyio.to_thread.run_sync(check_query, query, self.settings)
         result_format = conneg.negotiate(accept, conneg.RESULT_FORMATS)
         graph_format = conneg.negotiate(accept, conneg.GRAPH_FORMATS) or conneg.TURTLE
         job = Job(
@@ -442,6 +490,13 @@ class Application:
                 "endpoint; add a LIMIT, or download a dump",
                 wants_html,
             )
+        if reply.status == "too_large":
+            return self.problem(
+                400,
+                f"the answer is over {self.settings.max_answer:,} bytes, the limit of this "
+                "endpoint; ask for less, or download a dump",
+                wants_html,
+            )
         if reply.status == "not_acceptable":
             return self.problem(
                 406,
@@ -452,10 +507,11 @@ class Application:
             return self.sparql_page(query, reply.body)
         media = graph_format if reply.kind == "triples" else result_format
         assert media is not None
-        rendered = Rendered(reply.body, media.media_type)
-        if request.method == "GET" and not wants_html and not shape.keywords & UNSTABLE:
-            self.cache.put(answer_key(request.scope), rendered)
-        return Response(reply.body, media_type=media.media_type)
+        rendered = Rendered(reply.body, media.media_type, (("Vary", "Accept"),))
+        key = answer_key(request.scope)
+        if request.method == "GET" and len(key) <= MAX_KEY and not shape.keywords & UNSTABLE:
+            return entry_response(self.cache.put(key, rendered), None)
+        return Response(reply.body, media_type=media.media_type, headers={"Vary": "Accept"})
 
     def sparql_page(self, query: str, body: bytes) -> Response:
         answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -537,7 +593,11 @@ class Application:
                 for key, query in queries.items()
             }
 
-        return json_response(await anyio.to_thread.run_sync(answer), callback)
+        # one batch is matched at a time (matching is Python, holding the interpreter): the
+        # others wait, within the same time limit, and the rest of the site keeps answering
+        with anyio.fail_after(self.settings.time_limit):
+            async with self.matching:
+                return json_response(await anyio.to_thread.run_sync(answer), callback)
 
     async def reconciliation_suggest(self, request: Request) -> Response:
         callback = callback_of(parse_qs(request.url.query))
@@ -612,6 +672,9 @@ def create_app(
             503, f"the request ran longer than {application.settings.time_limit:g} s, the limit"
         )
 
+    async def gone(request: Request, exc: Exception) -> Response:
+        return Response(status_code=400)  # the client left mid-request: nobody reads this
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         threading.Thread(target=application.warm, daemon=True).start()
@@ -620,17 +683,11 @@ def create_app(
 
     app = Starlette(
         routes=application.routes(),
-        middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=["*"],
-                allow_methods=["GET", "POST"],
-                allow_headers=["Accept", "Content-Type"],
-            )
-        ],
-        exception_handlers={Refused: refused, TimeoutError: overtime},
+        middleware=[Middleware(OpenToEveryOrigin)],
+        exception_handlers={Refused: refused, TimeoutError: overtime, ClientDisconnect: gone},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # its redirects name the request's Host
     app.state.application = application
     return app
 

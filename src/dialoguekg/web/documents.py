@@ -136,22 +136,25 @@ class Entry:
     rendered: Rendered
     etag: str
     raw_headers: list[tuple[bytes, bytes]]
+    not_modified: list[tuple[bytes, bytes]]  # what a 304 repeats: the validator and caching
 
 
 class Cache:
-    """Rendered responses of one build, at most ``max_bytes`` of bodies, least recently used
-    dropped first, each with a strong ETag made from the build's checksum and its key."""
+    """Rendered responses of one build, at most ``max_bytes`` (bodies, keys and headers),
+    least recently used dropped first, each with a strong ETag made from the version (the
+    build's checksum, the code's version, the settings that shape bodies) and its key."""
 
-    def __init__(self, checksum: str, max_bytes: int) -> None:
-        self.checksum = checksum
+    def __init__(self, version: str, max_bytes: int) -> None:
+        self.version = version  # the build's checksum and all else a body depends on
         self.max_bytes = max_bytes
         self.bytes = 0
         self._items: OrderedDict[str, Entry] = OrderedDict()
+        self._sizes: dict[str, int] = {}  # bytes an entry holds: body, key, headers
         self._lock = threading.Lock()
 
     def etag(self, key: str) -> str:
         """A strong validator: the same key of the same build has the same bytes."""
-        digest = hashlib.sha256(f"{self.checksum}\n{key}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{self.version}\n{key}".encode()).hexdigest()[:32]
         return f'"{digest}"'
 
     def get(self, key: str) -> Entry | None:
@@ -171,15 +174,16 @@ class Cache:
             *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers),
             *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in rendered.headers),
         ]
-        entry = Entry(rendered, etag, raw)
-        size = len(rendered.body)
+        entry = Entry(rendered, etag, raw, [(b"etag", etag.encode()), *raw[3:]])
+        size = len(rendered.body) + len(key) + sum(len(k) + len(v) for k, v in raw) + 200
         if size > self.max_bytes // 16:
             return entry
         with self._lock:
-            old = self._items.pop(key, None)
-            self.bytes += size - (len(old.rendered.body) if old else 0)
-            self._items[key] = entry
+            old = self._sizes.pop(key, 0)
+            self._items.pop(key, None)
+            self.bytes += size - old
+            self._items[key], self._sizes[key] = entry, size
             while self.bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self.bytes -= len(dropped.rendered.body)
+                dropped, _ = self._items.popitem(last=False)
+                self.bytes -= self._sizes.pop(dropped)
         return entry

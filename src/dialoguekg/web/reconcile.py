@@ -145,15 +145,22 @@ def checked(query: object) -> dict[str, Any]:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100:
         raise ValueError("limit must be a whole number from 0 to 100")
     properties = query.get("properties") or []
-    if not isinstance(properties, list) or not all(
-        isinstance(p, dict)
-        and isinstance(p.get("pid", ""), str)
-        and isinstance(p.get("v", ""), str | dict)
-        and len(str(p.get("v", ""))) <= MAX_NAME
-        for p in properties
-    ):
-        raise ValueError("properties must be a list of {pid, v} objects with short values")
+    if not isinstance(properties, list) or not all(_property(p) for p in properties):
+        raise ValueError(
+            "properties must be a list of {pid, v} objects, v a short string or {id: string}"
+        )
     return query
+
+
+def _property(constraint: object) -> bool:
+    """Whether a property constraint is as the spec writes one: pid, and v a string or an
+    object whose id is a string."""
+    if not isinstance(constraint, dict) or not isinstance(constraint.get("pid", ""), str):
+        return False
+    value = constraint.get("v", "")
+    if isinstance(value, dict):
+        value = value.get("id", "")
+    return isinstance(value, str) and len(value) <= MAX_NAME
 
 
 def reconcile(

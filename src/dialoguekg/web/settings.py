@@ -19,6 +19,9 @@ class ServeSettings:
     max_query_length: int = 100_000  # characters of query text
     max_query_depth: int = 64  # nesting of (), {} and [] in a query
     max_body: int = 1_000_000  # bytes of request body (413 beyond)
+    max_head: int = 16_384  # bytes of a request's line and headers (431 beyond)
+    max_answer: int = 16_000_000  # bytes of one SPARQL answer, as written (400 beyond)
+    max_connections: int = 1024  # connections open at once (503 beyond)
     header_timeout: float = 10.0  # seconds a client may take to send a request's head and body
     reconcile_batch: int = 50  # queries in one reconciliation batch
     page_size: int = 50  # values per property on a document's page

@@ -62,21 +62,29 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _json_term(term: Any) -> dict[str, str]:
+def _json_term(term: Any) -> dict[str, Any]:
+    """A term in SPARQL 1.2's JSON results: IRIs, blank nodes, literals with their language and
+    base direction or datatype, and triple terms."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        parts = zip(("subject", "predicate", "object"), term, strict=True)
+        return {"type": "triple", "value": {k: _json_term(v) for k, v in parts}}
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
+        if term.direction is not None:
+            out["its:dir"] = str(term.direction)
     elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
         out["datatype"] = term.datatype.value
     return out
 
 
 def results(document: dict[str, Any], fmt: str) -> bytes:
-    """SELECT or ASK results in ``fmt``, written by pyoxigraph's spec-conformant writers."""
+    """SELECT or ASK results in ``fmt``: the JSON document as built, the other formats written
+    by pyoxigraph's spec-conformant writers from it."""
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt == "json":
         return text
@@ -106,8 +114,8 @@ def evaluate(store: ox.Store, job: dict[str, Any], context: dict[str, Any]) -> A
             items.append(item)
     except SyntaxError as exc:
         return {"status": "syntax", "message": str(exc)}, b""
-    except (OSError, ValueError, RuntimeError) as exc:
-        return {"status": "failed", "message": str(exc)}, b""
+    except Exception as exc:  # the engine's errors, whatever their type: the query failed
+        return {"status": "failed", "message": f"{type(exc).__name__}: {exc}"}, b""
     if isinstance(answer, ox.QueryTriples):
         body = serialize.graph(items, job["graph_format"], context)
         return {"status": "ok", "kind": "triples"}, body
@@ -137,6 +145,7 @@ def main() -> None:
     settings = json.loads(setup)
     heap = settings["memory"]
     resource.setrlimit(resource.RLIMIT_DATA, (heap, heap))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash writes no core file
     if not settings["allow_service"]:
         from .sandbox import SandboxUnavailable, forbid_network
 
@@ -150,7 +159,12 @@ def main() -> None:
     write_frame(stdout, json.dumps({"status": "ready", "pid": os.getpid()}).encode())
     stdout.flush()
     while (payload := read_frame(stdin)) is not None:
-        header, body = evaluate(store, json.loads(payload), settings["context"])
+        try:
+            header, body = evaluate(store, json.loads(payload), settings["context"])
+        except Exception as exc:  # writing the answer failed: say so, stay alive
+            header, body = {"status": "failed", "message": f"{type(exc).__name__}: {exc}"}, b""
+        if len(body) > settings["max_answer"]:
+            header, body = {"status": "too_large"}, b""
         write_frame(stdout, json.dumps(header).encode())
         write_frame(stdout, body)
         stdout.flush()

@@ -155,12 +155,14 @@ class Pool:
         allow_service: bool,
         time_limit: float,
         row_limit: int,
+        max_answer: int,
     ) -> None:
         self.setup = {
             "store": str(store_dir),
             "context": context,
             "memory": memory_mib * 1024 * 1024,
             "allow_service": allow_service,
+            "max_answer": max_answer,
         }
         self.time_limit = time_limit
         self.row_limit = row_limit
@@ -197,7 +199,8 @@ class Pool:
                 raise WorkerError(
                     503,
                     f"the query stopped its worker ({worker.death()}): it needed more memory "
-                    "than the endpoint allows, or the engine failed on it; narrow it",
+                    "than the endpoint allows, or the engine's parser or evaluator failed on it "
+                    "(very long or deeply built expressions); narrow it",
                 ) from None
             except BaseException:  # the request was cancelled mid-answer: the pipe is unusable
                 worker.kill()
