@@ -72,3 +72,13 @@ class QueryError(DialogueKGError):
 
 class EndpointError(QueryError):
     """A remote SPARQL endpoint answered with an error or could not be reached."""
+
+
+class RequestError(DialogueKGError):
+    """An HTTP request the server refuses or cannot answer: the status (4xx, or 503 for a
+    query stopped by a limit) and a message naming the parameter or limit at fault. Only the
+    web layer turns it into a response."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

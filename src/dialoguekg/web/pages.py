@@ -1,24 +1,27 @@
 """What the HTML pages show: entity views, label search, and the meetings timeline.
 
-Pure functions from triples (or a store) to view models; ``serve`` renders them with the
+Pure functions from triples (or a store) to view models; ``app`` renders them with the
 templates. Nothing here writes HTML except the timeline, a small server-rendered SVG.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
 from ..vocab import ID, PREFIXES
 from . import names
 
-if TYPE_CHECKING:
-    from .site import Site
-
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 WIKIDATA = "http://www.wikidata.org/entity/"
+
+
+class Terms(Protocol):
+    """What a view needs of the site: the ontology's labels for its terms."""
+
+    def label_of_term(self, iri: str) -> str: ...
 
 
 def text(term: object) -> str:
@@ -46,7 +49,7 @@ class ClaimRow:
     rank: str
 
 
-def value_of(site: Site, term: Any, labels: dict[str, str]) -> Value:
+def value_of(site: Terms, term: Any, labels: dict[str, str]) -> Value:
     if isinstance(term, ox.NamedNode):
         iri = term.value
         if iri.startswith(str(ID)):
@@ -59,7 +62,7 @@ def value_of(site: Site, term: Any, labels: dict[str, str]) -> Value:
     return Value(str(term))
 
 
-def view(site: Site, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
+def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
     """What the entity page shows, from the description's triples."""
     rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     dkg = PREFIXES["dkg"]

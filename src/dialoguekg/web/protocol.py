@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from starlette.requests import Request
 
+from ..errors import RequestError
 from .lexer import Outline, outline
 from .settings import ServeSettings
 
@@ -25,12 +26,8 @@ READ_ONLY = "this endpoint is read-only: SPARQL update is refused"
 FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 
 
-class Refused(Exception):
-    """A request the server refuses, with its HTTP status (4xx) and a message for the client."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class Refused(RequestError):
+    """A request the server refuses (4xx), with a message for the client."""
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,12 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from ..errors import RequestError
 from .worker import LENGTH, write_frame
 
 
-class WorkerError(Exception):
-    """A job that ended without an answer, with the HTTP status and message it deserves."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class WorkerError(RequestError):
+    """A query that ended without an answer (time limit, a crashed or busy worker): 503."""
 
 
 @dataclass(frozen=True)
