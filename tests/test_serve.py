@@ -675,3 +675,18 @@ def test_every_entity_page_has_a_real_title(client: TestClient) -> None:
     assert "<title>Xi Jinping · dialoguekg</title>" in page
     meeting = client.get("/id/meeting/2017.html").text
     assert "<title> · dialoguekg</title>" not in meeting
+
+
+def test_meeting_pages_list_parties_with_who_took_part_for_them(client: TestClient) -> None:
+    page = client.get("/id/meeting/2023.html").text
+    table = page[page.index('id="parties"') : page.index("</table>", page.index('id="parties"'))]
+    row = table[table.index("African National Congress") :].split("</tr>", 1)[0]
+    assert '<a href="/id/person/cyril-ramaphosa">Cyril Ramaphosa</a>' in row
+    assert '<a href="/id/party/united-russia">United Russia</a>' in table
+
+
+def test_party_pages_name_the_meetings_they_attended(client: TestClient) -> None:
+    page = client.get("/id/party/african-national-congress.html").text
+    listed = page[page.index('id="attended"') : page.index("</ul>", page.index('id="attended"'))]
+    assert listed.count("<li>") == 3
+    assert "CPC and World Political Parties Summit" in listed and "2021-07-06" in listed

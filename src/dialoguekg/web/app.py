@@ -47,7 +47,7 @@ from .documents import Cache, Entry, Rendered, describe, rebase, rebase_iri
 from .pages import timeline_svg, value_of, view
 from .protocol import Refused, check_query, read_protocol
 from .settings import ServeSettings
-from .site import DEFAULT, RDF_TYPE, Site
+from .site import DEFAULT, MEETING, PARTY, RDF_TYPE, Site
 from .workers import Job, Pool, WorkerError
 
 DUMP_MEDIA = {
@@ -351,12 +351,16 @@ class Application:
         if fmt is not conneg.HTML:
             body = serialize.graph(rebase(triples, self.settings.base), fmt.name, self.context)
             return Rendered(body, fmt.media_type, headers)
-        party = ox.Triple(ox.NamedNode(iri), RDF_TYPE, ox.NamedNode(PREFIXES["dkg"] + "Party"))
+        is_party = ox.Triple(ox.NamedNode(iri), RDF_TYPE, PARTY) in triples
+        is_meeting = ox.Triple(ox.NamedNode(iri), RDF_TYPE, MEETING) in triples
+        attended = self.site.meetings(iri) if is_party else []
         shown = view(self.site, iri, triples)
         html = self.render(
             "resource.html",
             title=shown["label"],
-            timeline=Markup(timeline_svg(self.site.meetings(iri))) if party in triples else "",
+            timeline=Markup(timeline_svg(attended)) if attended else "",
+            attended=attended,
+            parties=self.site.parties_at(iri) if is_meeting else [],
             **shown,
             path=path,
             page=page,

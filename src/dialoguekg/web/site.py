@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -33,6 +34,8 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 MEETING = ox.NamedNode(PREFIXES["dkg"] + "Meeting")
 ON_BEHALF_OF = ox.NamedNode(PREFIXES["dkg"] + "onBehalfOf")
 EVENT = ox.NamedNode(PREFIXES["dkg"] + "event")
+PARTICIPANT = ox.NamedNode(PREFIXES["dkg"] + "participant")
+PARTY = ox.NamedNode(PREFIXES["dkg"] + "Party")
 DEFAULT = ox.DefaultGraph()
 
 
@@ -81,6 +84,12 @@ def prepare_store(dist: Path, checksum: str) -> Path:
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
 
 
 class Site:
@@ -160,6 +169,39 @@ class Site:
             if label is not None and dates and isinstance(meeting, ox.NamedNode):
                 events.append(Event("/id/" + meeting.value[len(str(ID)) :], label, min(dates)))
         return sorted(events, key=lambda e: (e.start, e.label))
+
+    def parties_at(self, meeting: str) -> list[tuple[Link, list[Link]]]:
+        """The parties on whose behalf someone took part in ``meeting`` or one of its
+        sessions, each with those persons, by name."""
+        node = ox.NamedNode(meeting)
+        events = {node} | {
+            q.subject
+            for q in self.store.quads_for_pattern(None, SUPER_EVENT, node, DEFAULT)
+            if isinstance(q.subject, ox.NamedNode)
+        }
+        persons: dict[ox.NamedNode, set[ox.NamedNode]] = {}
+        for event in events:
+            for part in self.store.quads_for_pattern(None, EVENT, event, DEFAULT):
+                if not isinstance(part.subject, ox.NamedNode | ox.BlankNode):
+                    continue
+                who = self.store.quads_for_pattern(part.subject, PARTICIPANT, None)
+                people = {q.object for q in who if isinstance(q.object, ox.NamedNode)}
+                for party in self.store.quads_for_pattern(part.subject, ON_BEHALF_OF, None):
+                    if isinstance(party.object, ox.NamedNode) and self._is(party.object, PARTY):
+                        persons.setdefault(party.object, set()).update(people)
+        listed = [
+            (self.link(party), sorted((self.link(p) for p in people), key=lambda k: k.label))
+            for party, people in persons.items()
+        ]
+        return sorted(listed, key=lambda entry: entry[0].label)
+
+    def link(self, node: ox.NamedNode) -> Link:
+        """A resource of the graph as a page links it: its label and its path."""
+        return Link(self.label(node) or node.value, "/id/" + node.value[len(str(ID)) :])
+
+    def _is(self, node: ox.NamedNode, cls: ox.NamedNode) -> bool:
+        found = self.store.quads_for_pattern(node, RDF_TYPE, cls, DEFAULT)
+        return next(iter(found), None) is not None
 
     def _meeting_of(self, event: object) -> set[ox.NamedNode | ox.BlankNode]:
         """``event`` and the event it is part of (a session's meeting), where each is one."""
