@@ -690,3 +690,10 @@ def test_party_pages_name_the_meetings_they_attended(client: TestClient) -> None
     listed = page[page.index('id="attended"') : page.index("</ul>", page.index('id="attended"'))]
     assert listed.count("<li>") == 3
     assert "CPC and World Political Parties Summit" in listed and "2021-07-06" in listed
+
+
+def test_the_facts_box_prints_each_number_with_its_bound(client: TestClient) -> None:
+    page = client.get("/id/meeting/2017.html").text
+    facts = page[page.index("<h2>Facts</h2>") : page.index("</table>", page.index("<h2>Facts"))]
+    assert "nearly 300 / some 300" in facts  # not a bare "300"
+    assert "120 / more than 120" in facts

@@ -6,6 +6,7 @@ templates. Nothing here writes HTML except the timeline, a small server-rendered
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -102,9 +103,14 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
     for row in rows:
         values.setdefault(row.property, set()).add(row.value.text)
     hidden = {rdf + "type", RDFS_LABEL.value, "http://www.w3.org/2004/02/skos/core#altLabel"}
+    hedges = _hedges(claims.values())
     properties = sorted(
         (
-            (site.label_of_term(p), p, sorted(vs, key=lambda v: v.text))
+            (
+                site.label_of_term(p),
+                p,
+                sorted((_bounded(v, hedges.get((p, v.text))) for v in vs), key=lambda v: v.text),
+            )
             for p, vs in own.items()
             if p not in hidden
         ),
@@ -122,6 +128,36 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
         "claims": rows,
         "disputed": {p for p, vs in values.items() if len(vs) > 1},
     }
+
+
+#: Count qualifiers that say nothing a number alone does not.
+PLAIN = frozenset({"", "as stated", "exactly"})
+
+
+def _hedges(claims: Iterable[dict[str, Value]]) -> dict[tuple[str, str], set[str]]:
+    """For each (property, value) the claims state, the source's words for its bound ("more
+    than", "nearly"…), deprecated claims left out."""
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    found: dict[tuple[str, str], set[str]] = {}
+    for claim in claims:
+        if claim.get(PREFIXES["dkg"] + "rank", Value("")).text.lower().startswith("deprecated"):
+            continue
+        predicate = claim.get(rdf + "predicate")
+        value = claim.get(rdf + "object")
+        hedge = claim.get(PREFIXES["dkg"] + "countQualifier")
+        if predicate is not None and value is not None:
+            key = (predicate.href or predicate.text, value.text)
+            found.setdefault(key, set()).add(hedge.text if hedge else "")
+    return found
+
+
+def _bounded(value: Value, hedges: set[str] | None) -> Value:
+    """The value as the sources bound it: "nearly 300", or "120 / more than 120" where they
+    hedge it differently."""
+    if not hedges or hedges <= PLAIN:
+        return value
+    forms = sorted({f"{h} {value.text}" if h not in PLAIN else value.text for h in hedges})
+    return Value(" / ".join(forms), value.href, value.lang, value.external)
 
 
 # ---------------------------------------------------------------------------------------------
