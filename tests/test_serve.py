@@ -697,3 +697,15 @@ def test_the_facts_box_prints_each_number_with_its_bound(client: TestClient) -> 
     facts = page[page.index("<h2>Facts</h2>") : page.index("</table>", page.index("<h2>Facts"))]
     assert "nearly 300 / some 300" in facts  # not a bare "300"
     assert "120 / more than 120" in facts
+
+
+def test_a_person_appears_once_per_event_and_role_with_all_sources(client: TestClient) -> None:
+    page = client.get("/id/person/xi-jinping.html").text
+    start = page.index('id="took-part"')
+    table = page[start : page.index("</table>", start)]
+    rows = table.split("<tr>")[2:]
+    keynote = [r for r in rows if "Opening ceremony, 2017 meeting" in r and "Keynote" in r]
+    assert len(keynote) == 1  # one row, however many sources report it
+    assert keynote[0].count("/id/source/") >= 4
+    events = [r.split("</td>", 2)[:2] for r in rows]
+    assert len(events) == len({tuple(e) for e in events})

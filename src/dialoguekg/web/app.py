@@ -47,7 +47,7 @@ from .documents import Cache, Entry, Rendered, describe, rebase, rebase_iri
 from .pages import timeline_svg, value_of, view
 from .protocol import Refused, check_query, read_protocol
 from .settings import ServeSettings
-from .site import DEFAULT, MEETING, PARTY, RDF_TYPE, Site
+from .site import DEFAULT, MEETING, PARTY, PERSON, RDF_TYPE, Site
 from .workers import Job, Pool, WorkerError
 
 DUMP_MEDIA = {
@@ -353,6 +353,7 @@ class Application:
             return Rendered(body, fmt.media_type, headers)
         is_party = ox.Triple(ox.NamedNode(iri), RDF_TYPE, PARTY) in triples
         is_meeting = ox.Triple(ox.NamedNode(iri), RDF_TYPE, MEETING) in triples
+        is_person = ox.Triple(ox.NamedNode(iri), RDF_TYPE, PERSON) in triples
         attended = self.site.meetings(iri) if is_party else []
         shown = view(self.site, iri, triples)
         html = self.render(
@@ -361,6 +362,7 @@ class Application:
             timeline=Markup(timeline_svg(attended)) if attended else "",
             attended=attended,
             parties=self.site.parties_at(iri) if is_meeting else [],
+            took_part=self.site.took_part(iri) if is_person else [],
             **shown,
             path=path,
             page=page,

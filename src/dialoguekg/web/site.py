@@ -35,7 +35,10 @@ MEETING = ox.NamedNode(PREFIXES["dkg"] + "Meeting")
 ON_BEHALF_OF = ox.NamedNode(PREFIXES["dkg"] + "onBehalfOf")
 EVENT = ox.NamedNode(PREFIXES["dkg"] + "event")
 PARTICIPANT = ox.NamedNode(PREFIXES["dkg"] + "participant")
+IN_ROLE = ox.NamedNode(PREFIXES["dkg"] + "inRole")
+DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 PARTY = ox.NamedNode(PREFIXES["dkg"] + "Party")
+PERSON = ox.NamedNode(PREFIXES["dkg"] + "Person")
 DEFAULT = ox.DefaultGraph()
 
 
@@ -194,6 +197,32 @@ class Site:
             for party, people in persons.items()
         ]
         return sorted(listed, key=lambda entry: entry[0].label)
+
+    def took_part(self, person: str) -> list[tuple[Link, Link, list[Link]]]:
+        """Each event and role in which ``person`` took part, once, with every source that
+        says so (one participation record per source in the data)."""
+        sources: dict[tuple[ox.NamedNode, ox.NamedNode], set[ox.NamedNode]] = {}
+        for part in self.store.quads_for_pattern(None, PARTICIPANT, ox.NamedNode(person)):
+            node = part.subject
+            if not isinstance(node, ox.NamedNode):
+                continue
+            events = [q.object for q in self.store.quads_for_pattern(node, EVENT, None)]
+            roles = [q.object for q in self.store.quads_for_pattern(node, IN_ROLE, None)]
+            cited = [q.object for q in self.store.quads_for_pattern(node, DERIVED_FROM, None)]
+            for event in events:
+                for role in roles:
+                    if isinstance(event, ox.NamedNode) and isinstance(role, ox.NamedNode):
+                        found = sources.setdefault((event, role), set())
+                        found.update(c for c in cited if isinstance(c, ox.NamedNode))
+        listed = [
+            (
+                self.link(event),
+                self.link(role),
+                sorted((self.link(c) for c in cited), key=lambda k: k.label),
+            )
+            for (event, role), cited in sources.items()
+        ]
+        return sorted(listed, key=lambda entry: (entry[0].label, entry[1].label))
 
     def link(self, node: ox.NamedNode) -> Link:
         """A resource of the graph as a page links it: its label and its path."""
