@@ -220,8 +220,11 @@ class SearchIndex:
         """Whole-name matches first, then name starts, then word starts; things before the
         records about them, and those before sources; then by label."""
         wanted = names.keys(query)
+        first_words = {q.split()[0] for q in wanted}
         best: dict[str, tuple[int, int, str, Hit]] = {}
         for keys, hit in self.entries:
+            if not any(w in k for w in first_words for k in keys):
+                continue  # a match holds the query's first word: most names are left here
             ranks = [r for q in wanted for k in keys if (r := names.rank(q, k)) is not None]
             if not ranks:
                 continue
