@@ -709,3 +709,14 @@ def test_a_person_appears_once_per_event_and_role_with_all_sources(client: TestC
     assert keynote[0].count("/id/source/") >= 4
     events = [r.split("</td>", 2)[:2] for r in rows]
     assert len(events) == len({tuple(e) for e in events})
+
+
+def test_facts_with_several_claims_are_grouped_by_value_side_by_side(client: TestClient) -> None:
+    page = client.get("/id/meeting/2017.html").text
+    start = page.index("<caption>party count</caption>")
+    rows = page[start : page.index("</table>", start)].split("<tr>")[2:]
+    printed = [row.split("<td>", 2)[1].split("</td>", 1)[0].strip() for row in rows]
+    assert "more than 200, registered" in printed and "nearly 300" in printed
+    assert len(rows) <= 6  # one row per value as printed, not one per claim (21)
+    preferred = [row for row in rows if "preferred" in row]
+    assert len(preferred) == 1 and "China Daily, 2017-12-04" in preferred[0]

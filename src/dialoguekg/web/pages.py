@@ -48,6 +48,42 @@ class ClaimRow:
     quote: Value | None
     qualifier: Value | None
     rank: str
+    counted: str = ""
+    status: str = ""
+
+    def printed(self) -> str:
+        """The value as the source bounds it: "nearly 300", "more than 200, registered"
+        (what it counted, in the source's own words, is shown beside each source)."""
+        hedge = self.qualifier.text if self.qualifier else ""
+        text = self.value.text if hedge in PLAIN else f"{hedge} {self.value.text}"
+        return text + (f", {self.status}" if self.status else "")
+
+
+@dataclass(frozen=True)
+class Stated:
+    """One value of a fact as one or more sources state it, for the side-by-side table."""
+
+    printed: str
+    rank: str
+    sources: tuple[ClaimRow, ...]
+
+
+def side_by_side(rows: list[ClaimRow]) -> list[tuple[str, list[Stated]]]:
+    """The facts that have more than one claim, each with its values grouped as printed:
+    the 2017 party count is a handful of rows (more than 200, registered; nearly 300; some
+    300…), each with its sources, not 21 claim rows."""
+    by_fact: dict[str, dict[tuple[str, str], list[ClaimRow]]] = {}
+    for row in rows:
+        key = (row.printed(), row.rank)
+        by_fact.setdefault(row.property, {}).setdefault(key, []).append(row)
+    return [
+        (
+            fact,
+            [Stated(printed, rank, tuple(claims)) for (printed, rank), claims in groups.items()],
+        )
+        for fact, groups in sorted(by_fact.items())
+        if sum(len(claims) for claims in groups.values()) > 1
+    ]
 
 
 def value_of(site: Terms, term: Any, labels: dict[str, str]) -> Value:
@@ -94,6 +130,8 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
                 quote=claim.get(dkg + "quote"),
                 qualifier=claim.get(dkg + "countQualifier"),
                 rank=claim.get(dkg + "rank", empty).text,
+                counted=claim.get(dkg + "counted", empty).text,
+                status=claim.get(dkg + "countStatus", empty).text,
             )
             for claim in claims.values()
         ),
@@ -126,6 +164,7 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
         "properties": properties,
         "backlinks": sorted(backlinks, key=lambda b: (b[1], b[0].text)),
         "claims": rows,
+        "side_by_side": side_by_side(rows),
         "disputed": {p for p, vs in values.items() if len(vs) > 1},
     }
 
