@@ -720,3 +720,12 @@ def test_facts_with_several_claims_are_grouped_by_value_side_by_side(client: Tes
     assert len(rows) <= 6  # one row per value as printed, not one per claim (21)
     preferred = [row for row in rows if "preferred" in row]
     assert len(preferred) == 1 and "China Daily, 2017-12-04" in preferred[0]
+
+
+def test_no_acceptable_format_is_406_before_evaluation_and_errors_are_text(
+    client: TestClient,
+) -> None:
+    refused = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and "application/sparql-results+json" in refused.text
+    bare = client.get("/search.json", params={"limit": "abc"}, headers={"Accept": ""})
+    assert bare.status_code == 400 and bare.headers["content-type"].startswith("text/plain")

@@ -473,6 +473,12 @@ class Application:
         shape = await anyio.to_thread.run_sync(check_query, query, self.settings)
         result_format = conneg.negotiate(accept, conneg.RESULT_FORMATS)
         graph_format = conneg.negotiate(accept, conneg.GRAPH_FORMATS) or conneg.TURTLE
+        solutions_only = shape.keywords & {"SELECT", "ASK"} and not shape.keywords & {
+            "CONSTRUCT",
+            "DESCRIBE",
+        }
+        if result_format is None and not wants_html and solutions_only:
+            return self.not_acceptable()  # known before any worker evaluates the query
         job = Job(
             query,
             base_iri=self.settings.public_url + "sparql",  # relative IRIs resolve against us
@@ -504,11 +510,7 @@ class Application:
                 wants_html,
             )
         if reply.status == "not_acceptable":
-            return self.problem(
-                406,
-                "results are available as: "
-                + ", ".join(f.media_type for f in conneg.RESULT_FORMATS),
-            )
+            return self.not_acceptable()
         if wants_html and reply.kind != "triples":
             return self.sparql_page(query, reply.body)
         media = graph_format if reply.kind == "triples" else result_format
@@ -518,6 +520,10 @@ class Application:
         if request.method == "GET" and len(key) <= MAX_KEY and not shape.keywords & UNSTABLE:
             return entry_response(self.cache.put(key, rendered), None)
         return Response(reply.body, media_type=media.media_type, headers={"Vary": "Accept"})
+
+    def not_acceptable(self) -> Response:
+        formats = ", ".join(f.media_type for f in conneg.RESULT_FORMATS)
+        return self.problem(406, f"results are available as: {formats}")
 
     def sparql_page(self, query: str, body: bytes) -> Response:
         answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -670,7 +676,8 @@ def create_app(
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
-        html = conneg.negotiate(request.headers.get("accept"), (conneg.HTML,)) is conneg.HTML
+        # an error page for browsers, which ask for HTML by name; plain text for the rest
+        html = "text/html" in request.headers.get("accept", "")
         return application.problem(exc.status, str(exc), html and "/sparql" not in request.url.path)
 
     async def overtime(request: Request, exc: Exception) -> Response:

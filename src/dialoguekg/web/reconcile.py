@@ -172,7 +172,7 @@ def reconcile(
     wanted_type = query.get("type")
     if isinstance(wanted_type, list):
         wanted_type = wanted_type[0] if wanted_type else None
-    limit = int(query.get("limit", 5) or 5)
+    limit = int(query.get("limit", 5))
     properties = query.get("properties") or []
     results: list[dict[str, Any]] = []
     for entity in all_entities:
