@@ -346,10 +346,28 @@ def test_deep_nesting_is_refused_before_parsing(server: Server, method: str) -> 
             assert status == 400 and "nests brackets" in text
 
 
+def test_long_flat_expressions_are_refused_before_parsing(server: Server) -> None:
+    """7,000 terms added in one FILTER crash the engine's parser (5,000 do not): the token
+    limit refuses them before any worker reads them."""
+    flat = "SELECT * WHERE { ?s ?p ?o FILTER(" + "+".join(["1"] * 7_000) + ") }"
+    with watched(server):
+        status, text, _ = sparql(server, flat, "POST")
+        assert status == 400 and "has 14,010 tokens" in text
+        assert sparql(server, "ASK { ?s ?p ?o }")[0] == 200
+
+
 def test_a_crashing_query_costs_its_worker_not_the_server(dist: Path) -> None:
     """With the depth check lifted, the engine's parser overflows its stack: the worker dies,
     the request gets 503, the server goes on."""
-    running = start(dist, "--max-query-depth", "1000000", "--max-query-length", "1000000")
+    running = start(
+        dist,
+        "--max-query-depth",
+        "1000000",
+        "--max-query-length",
+        "1000000",
+        "--max-query-tokens",
+        "1000000",
+    )
     try:
         parens = "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 100_000 + "1" + ")" * 100_000 + ") }"
         with watched(running):

@@ -93,6 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_query_depth", "64", "nesting of brackets a SPARQL query may have", ("serve",), "N"
     ),
+    Setting("max_query_tokens", "8000", "tokens a SPARQL query may have", ("serve",), "N"),
     Setting("max_body", "1000000", "bytes a request body may have (413)", ("serve",), "BYTES"),
     Setting(
         "header_timeout",
@@ -288,6 +289,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "worker_memory": int,
         "max_query_length": int,
         "max_query_depth": int,
+        "max_query_tokens": int,
         "max_body": int,
         "header_timeout": float,
         "reconcile_batch": int,

@@ -119,6 +119,13 @@ def check_query(query: str, settings: ServeSettings) -> Outline:
             f"the query nests brackets {shape.depth} deep; this endpoint takes at most "
             f"{settings.max_query_depth}",
         )
+    if shape.tokens > settings.max_query_tokens:
+        raise Refused(
+            400,
+            f"the query has {shape.tokens:,} tokens; this endpoint takes at most "
+            f"{settings.max_query_tokens:,} (a longer query, such as a huge VALUES list, belongs "
+            "on a downloaded dump)",
+        )
     if "SERVICE" in shape.keywords and not settings.allow_service:
         raise Refused(
             403,

@@ -18,6 +18,7 @@ class ServeSettings:
     worker_memory: int = 1024  # MiB of heap a query worker may use; beyond it the worker dies
     max_query_length: int = 100_000  # characters of query text
     max_query_depth: int = 64  # nesting of (), {} and [] in a query
+    max_query_tokens: int = 8_000  # tokens of a query (long flat expressions crash the parser)
     max_body: int = 1_000_000  # bytes of request body (413 beyond)
     max_head: int = 16_384  # bytes of a request's line and headers (431 beyond)
     max_answer: int = 16_000_000  # bytes of one SPARQL answer, as written (400 beyond)
