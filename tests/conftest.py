@@ -77,8 +77,9 @@ def oxigraph_binary() -> str:
 
 
 @contextlib.contextmanager
-def oxigraph(files: list[Path], location: Path) -> Iterator[str]:
-    """A real Oxigraph SPARQL server on 127.0.0.1 loaded with ``files``; yields its query URL."""
+def oxigraph(files: list[Path], location: Path, writable: bool = False) -> Iterator[str]:
+    """A real Oxigraph SPARQL server on 127.0.0.1 loaded with ``files``; yields its query URL.
+    ``writable`` serves it read-write (its Graph Store at ``/store``, updates at ``/update``)."""
     exe = oxigraph_binary()
     for file in files:
         subprocess.run(
@@ -88,7 +89,14 @@ def oxigraph(files: list[Path], location: Path) -> Iterator[str]:
         )
     port = free_port()
     server = subprocess.Popen(
-        [exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        [
+            exe,
+            "serve" if writable else "serve-read-only",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -35,10 +35,11 @@ class Setting:
     help: str
     commands: tuple[str, ...]
     metavar: str = "DIR"
+    environment: str | None = None  # the variable, when not DIALOGUEKG_{NAME}
 
     @property
     def env(self) -> str:
-        return f"DIALOGUEKG_{self.name.upper()}"
+        return self.environment or f"DIALOGUEKG_{self.name.upper()}"
 
     @property
     def flag(self) -> str:
@@ -51,16 +52,21 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "project folder holding ontology/, data/, queries/ "
         "(default: the current folder if it is one, else this checkout)",
-        ("build", "validate", "query", "serve", "link"),
+        ("build", "validate", "query", "serve", "static", "link"),
     ),
     Setting(
         "data",
         None,
         "folder of data files (default: PROJECT/data)",
-        ("build", "validate", "serve", "link"),
+        ("build", "validate", "serve", "static", "link"),
     ),
     Setting("out", "dist", "folder the dumps are written to, replaced atomically", ("build",)),
-    Setting("dist", "dist", "folder of a built graph to query or serve", ("query", "serve")),
+    Setting(
+        "dist",
+        "dist",
+        "folder of a built graph to query, serve or publish",
+        ("query", "serve", "static", "push"),
+    ),
     Setting(
         "endpoint",
         None,
@@ -76,6 +82,23 @@ SETTINGS: tuple[Setting, ...] = (
         "endpoint the federated queries' SERVICE calls go to instead of Wikidata's",
         ("query",),
         "URL",
+    ),
+    Setting(
+        "query_endpoint",
+        None,
+        "the store's SPARQL endpoint, where push counts what it sent (default: from the Graph "
+        "Store URL: …/store → …/query, …/sparql-graph-crud[-auth] → …/sparql, …/data → …/sparql)",
+        ("push",),
+        "URL",
+    ),
+    Setting(
+        "user",
+        None,
+        "user to answer the store's Basic or Digest challenge as; the password is read from "
+        "DIALOGUEKG_PUSH_PASSWORD only",
+        ("push",),
+        "NAME",
+        environment="DIALOGUEKG_PUSH_USER",
     ),
     Setting("host", "127.0.0.1", "address the server listens on", ("serve",), "HOST"),
     Setting("port", "8000", "port the server listens on", ("serve",), "PORT"),
@@ -330,6 +353,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_static(args: argparse.Namespace) -> int:
+    """Write the whole site as files for a static host: pages, documents, dumps, search and
+    a SPARQL page that runs in the browser (builds dist/ first if missing)."""
+    from . import export
+    from .web.static import write_site
+
+    project, data_dir = _project_and_data(args)
+    dist = Path(_setting(args, "dist") or "dist")
+    if not (dist / "dialoguekg.nq").is_file():
+        _progress(f"no built graph in {dist}: building it")
+        _build(project, data_dir, dist)
+    context = export.load_context(project.context_file)
+    out = Path(args.out)
+    written = write_site(dist, out, project.queries_dir, context, project.root / "assets")
+    _progress(
+        f"wrote {out}: {written.pages:,} pages about {written.entities:,} entities, "
+        f"{written.files:,} files, {written.size / 2**20:.1f} MiB"
+    )
+    return 0
+
+
 def cmd_link(args: argparse.Namespace) -> int:
     """Find and score Wikidata items for unlinked entities into a review file, or merge the
     rows a person accepted (--accept FILE) into data/links.yaml."""
@@ -371,6 +415,19 @@ def cmd_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    """Load the built graph into a triplestore over the SPARQL 1.1 Graph Store Protocol,
+    replacing its graphs, and check that the store holds exactly the dump's triples."""
+    from . import push
+
+    dist = Path(_setting(args, "dist") or "dist")
+    auth = push.credentials(_setting(args, "user"), os.environ.get(push.PASSWORD_ENV))
+    endpoint = _setting(args, "query_endpoint")
+    pushed = push.push(dist, args.url, query_endpoint=endpoint, auth=auth, progress=_progress)
+    print(pushed.summary(dist))
+    return 0
+
+
 def _base(args: argparse.Namespace) -> str | None:
     return _web_base(_setting(args, "base"), "--base")
 
@@ -388,6 +445,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "query": cmd_query,
     "serve": cmd_serve,
+    "static": cmd_static,
+    "push": cmd_push,
     "link": cmd_link,
 }
 
@@ -415,6 +474,15 @@ def parser() -> argparse.ArgumentParser:
             )
             sub.add_argument(
                 "--list", action="store_true", help="list the shipped queries and their questions"
+            )
+        if name == "static":
+            sub.add_argument("out", metavar="OUT", help="folder the site is written to")
+        if name == "push":
+            sub.add_argument(
+                "url",
+                metavar="URL",
+                help="the store's SPARQL 1.1 Graph Store Protocol URL, "
+                "e.g. http://localhost:7878/store",
             )
         if name in ("build", "validate"):
             sub.add_argument(

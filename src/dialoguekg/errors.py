@@ -4,8 +4,10 @@ DialogueKGError                 root; exit code 2 unless said otherwise
 ├── SourceDataError             a data file is malformed or inconsistent (file, line, record)
 ├── ProjectError                ontology, shapes or context missing or unreadable
 ├── NotConformingError          the graph violates the shapes (exit code 1)
-└── QueryError                  a query cannot be found, parsed or answered
-    └── EndpointError           a remote SPARQL endpoint failed or could not be reached
+├── QueryError                  a query cannot be found, parsed or answered
+│   └── EndpointError           a remote SPARQL endpoint failed or could not be reached
+└── PushError                   push: no usable dump, or the store refused or is unreachable
+    └── PushCheckError          push: the store does not hold exactly what was pushed
 """
 
 from __future__ import annotations
@@ -72,6 +74,19 @@ class QueryError(DialogueKGError):
 
 class EndpointError(QueryError):
     """A remote SPARQL endpoint answered with an error or could not be reached."""
+
+
+class PushError(DialogueKGError):
+    """``push`` could not load the store: ``where`` is the URL (or the dump's file) at fault,
+    and the message gives the HTTP status and the store's own words, on one line."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        super().__init__(_ONE_LINE.sub(_escaped, f"{where}: {problem}"))
+
+
+class PushCheckError(PushError):
+    """After ``push``, the store's counts (or recorded version) differ from the dump's."""
 
 
 class RequestError(DialogueKGError):

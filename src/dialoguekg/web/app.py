@@ -29,8 +29,6 @@ from urllib.parse import parse_qs, quote
 
 import anyio.to_thread
 import pyoxigraph as ox
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
@@ -42,12 +40,12 @@ from .. import __version__
 from ..query import shipped_queries
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, reconcile, serialize
-from .conneg import Format
-from .documents import Cache, Entry, Rendered, describe, rebase, rebase_iri
-from .pages import timeline_svg, value_of, view
+from .documents import Cache, Entry, Rendered
+from .pages import value_of
 from .protocol import Refused, check_query, read_protocol
+from .render import ASSET_MEDIA, ASSETS, Renderer
 from .settings import ServeSettings
-from .site import DEFAULT, MEETING, PARTY, PERSON, RDF_TYPE, Site
+from .site import Site
 from .workers import Job, Pool, WorkerError
 
 DUMP_MEDIA = {
@@ -218,11 +216,7 @@ class Application:
             row_limit=settings.row_limit,
             max_answer=settings.max_answer,
         )
-        self.templates = Environment(
-            loader=PackageLoader("dialoguekg", "web/templates"),
-            autoescape=select_autoescape(["html"]),
-            auto_reload=False,  # the templates of the installed package, read once
-        )
+        self.renderer = Renderer(self.site, context)
 
     def warm(self) -> None:
         """Start the query workers and make the search indexes while the server answers."""
@@ -232,11 +226,11 @@ class Application:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def render(self, template: str, **values: Any) -> str:
-        return self.templates.get_template(template).render(**values)
-
-    def page(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        return HTMLResponse(self.render(template, **values), status_code=status)
+    def page(
+        self, template: str, status: int = 200, at: str | None = None, **values: Any
+    ) -> HTMLResponse:
+        """A page only the server answers; with ``at``, its links relative to that path."""
+        return HTMLResponse(self.renderer.html(template, at, **values), status_code=status)
 
     def problem(self, status: int, message: str, html: bool = False) -> Response:
         if html:
@@ -256,53 +250,7 @@ class Application:
     # -- pages ---------------------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        return await self.cached(request, "/", self._home, {})
-
-    def _home(self) -> Rendered:
-        site = self.site
-        meetings = site.store.query("""
-            PREFIX dkg: <https://w3id.org/dialoguekg/def#> PREFIX schema: <http://schema.org/>
-            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-            SELECT ?m ?label ?type (MIN(?s) AS ?start) (MAX(?e) AS ?end) WHERE {
-              ?m a dkg:Meeting ; rdfs:label ?label ; schema:startDate ?s .
-              OPTIONAL { ?m schema:endDate ?e }
-              VALUES (?class ?type) { (dkg:PartyDialogue "party dialogue")
-                (dkg:ThinkTankForum "think-tank forum") (dkg:Briefing "briefing")
-                (dkg:ForeignHostedPartyEvent "hosted by another party") }
-              ?m a ?class }
-            GROUP BY ?m ?label ?type ORDER BY ?start ?label""")
-        counts = site.store.query("""
-            SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
-            WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class""")
-        assert isinstance(meetings, ox.QuerySolutions) and isinstance(counts, ox.QuerySolutions)
-        body = self.render(
-            "home.html",
-            title="dialoguekg",
-            timeline=Markup(timeline_svg(site.meetings())),
-            meetings=[
-                (
-                    m["m"].value[len(str(ID)) :],
-                    m["label"].value,
-                    m["type"].value,
-                    m["start"].value,
-                    m["end"].value if m["end"] is not None else "",
-                )
-                for m in meetings
-            ],
-            counts=[
-                (
-                    site.label_of_term(c["class"].value),
-                    int(c["n"].value),
-                    "/classes/" + c["class"].value[len(PREFIXES["dkg"]) :]
-                    if c["class"].value.startswith(PREFIXES["dkg"])
-                    else None,
-                )
-                for c in counts
-            ],
-            triples=len(site.store),
-            dumps=site.dump_names,
-        )
-        return Rendered(body.encode(), "text/html; charset=utf-8")
+        return await self.cached(request, "/", self.renderer.home, {})
 
     async def resource(self, request: Request) -> Response:
         path = request.path_params["path"]
@@ -331,45 +279,9 @@ class Application:
         return await self.cached(
             request,
             f"/id/{stem}.{fmt.suffix}?page={page}",
-            lambda: self._document(str(ID) + stem, stem, fmt, page),
+            lambda: self.renderer.document(str(ID) + stem, stem, fmt, page, self.settings.base),
             {},
         )
-
-    def _document(self, iri: str, path: str, fmt: Format, page: int) -> Rendered:
-        triples, more = describe(self.site, ox.NamedNode(iri), page)
-        links = [
-            f'</id/{quote(path)}.{f.suffix}>; rel="alternate"; type="{f.media_type}"'
-            for f in conneg.RESOURCE_FORMATS
-            if f is not fmt
-        ]
-        links.append(f'<{rebase_iri(iri, self.settings.base)}>; rel="describes"')
-        if more:
-            links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page + 1}>; rel="next"')
-        if page > 1:
-            links.append(f'</id/{quote(path)}.{fmt.suffix}?page={page - 1}>; rel="prev"')
-        headers = (("Link", ", ".join(links)),)
-        if fmt is not conneg.HTML:
-            body = serialize.graph(rebase(triples, self.settings.base), fmt.name, self.context)
-            return Rendered(body, fmt.media_type, headers)
-        is_party = ox.Triple(ox.NamedNode(iri), RDF_TYPE, PARTY) in triples
-        is_meeting = ox.Triple(ox.NamedNode(iri), RDF_TYPE, MEETING) in triples
-        is_person = ox.Triple(ox.NamedNode(iri), RDF_TYPE, PERSON) in triples
-        attended = self.site.meetings(iri) if is_party else []
-        shown = view(self.site, iri, triples)
-        html = self.render(
-            "resource.html",
-            title=shown["label"],
-            timeline=Markup(timeline_svg(attended)) if attended else "",
-            attended=attended,
-            parties=self.site.parties_at(iri) if is_meeting else [],
-            took_part=self.site.took_part(iri) if is_person else [],
-            **shown,
-            path=path,
-            page=page,
-            more=more,
-            formats=[f for f in conneg.RESOURCE_FORMATS if f is not conneg.HTML],
-        )
-        return Rendered(html.encode(), "text/html; charset=utf-8", headers)
 
     async def search(self, request: Request) -> Response:
         q = request.query_params.get("q", "")[:200]
@@ -391,6 +303,7 @@ class Application:
             )
         return self.page(
             "search.html",
+            at=request.url.path,
             title=f"Search: {q}",
             q=q,
             found=found,
@@ -399,27 +312,29 @@ class Application:
             more=page * limit < found.count,
         )
 
+    async def search_index(self, request: Request) -> Response:
+        """The index the browser's search reads (the static site's, and the search box's)."""
+        return await self.cached(request, "/search/index.json", self.renderer.search_index, {})
+
+    async def asset(self, request: Request) -> Response:
+        """The site's own scripts (``web/assets``), by name."""
+        found = ASSETS.get(request.path_params["name"])
+        if found is None:
+            return self.problem(404, "no such asset")
+        return FileResponse(found, media_type=ASSET_MEDIA[found.suffix])
+
     async def classes(self, request: Request) -> Response:
-        name = request.path_params["name"]
+        name = request.path_params["name"].removesuffix(".html")
         cls = f"{PREFIXES['dkg']}{name}"
         if not re.fullmatch(r"[A-Za-z]{1,80}", name) or cls not in self.site.term_labels:
             return self.problem(404, f"no class {name[:80]!r} in the ontology", True)
-        return await self.cached(request, f"/classes/{name}", lambda: self._class(name), {})
-
-    def _class(self, name: str) -> Rendered:
-        cls = ox.NamedNode(PREFIXES["dkg"] + name)
-        found = self.site.store.quads_for_pattern(None, RDF_TYPE, cls, DEFAULT)
-        subjects = [q.subject for q in found if isinstance(q.subject, ox.NamedNode)]
-        members = sorted(
-            (self.site.label(s) or s.value, "/id/" + s.value[len(str(ID)) :]) for s in subjects
+        return await self.cached(
+            request, f"/classes/{name}", lambda: self.renderer.class_page(name), {}
         )
-        body = self.render(
-            "class.html", title=self.site.term_labels[cls.value], name=name, members=members
-        )
-        return Rendered(body.encode(), "text/html; charset=utf-8")
 
     async def ontology(self, request: Request) -> Response:
-        requested = request.query_params.get("format")
+        """``/def`` in the format the client negotiates; ``/def.ttl`` and the others in theirs."""
+        requested = request.path_params.get("suffix") or request.query_params.get("format")
         wanted = (
             conneg.by_suffix(requested)
             if requested
@@ -428,33 +343,11 @@ class Application:
         if wanted is None:
             return self.problem(406, "the ontology is available as: html, ttl, jsonld, nt, rdf")
         return await self.cached(
-            request, f"/def.{wanted.suffix}", lambda: self._ontology(wanted), {"Vary": "Accept"}
+            request,
+            f"/def.{wanted.suffix}",
+            lambda: self.renderer.ontology(wanted),
+            {} if "suffix" in request.path_params else {"Vary": "Accept"},
         )
-
-    def _ontology(self, fmt: Format) -> Rendered:
-        quads = self.site.store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI))
-        triples = [q.triple for q in quads]
-        if fmt is not conneg.HTML:
-            return Rendered(serialize.graph(triples, fmt.name, self.context), fmt.media_type)
-        body = self.render("ontology.html", title="Ontology", terms=self._terms(triples))
-        return Rendered(body.encode(), "text/html; charset=utf-8")
-
-    def _terms(self, triples: list[ox.Triple]) -> list[dict[str, Any]]:
-        """The ontology's classes and properties with label, comment and type."""
-        by_term: dict[str, dict[str, str]] = {}
-        for t in triples:
-            s = t.subject.value if isinstance(t.subject, ox.NamedNode) else ""
-            if not s.startswith(PREFIXES["dkg"]):
-                continue
-            term = by_term.setdefault(s, {"iri": s, "name": s[len(PREFIXES["dkg"]) :]})
-            p = t.predicate.value
-            if p.endswith("#label"):
-                term["label"] = t.object.value if isinstance(t.object, ox.Literal) else ""
-            elif p.endswith("#comment"):
-                term["comment"] = t.object.value if isinstance(t.object, ox.Literal) else ""
-            elif p.endswith("#type") and isinstance(t.object, ox.NamedNode):
-                term["kind"] = self.site.curie(t.object.value)
-        return sorted(by_term.values(), key=lambda term: (term.get("kind", ""), term["name"]))
 
     # -- SPARQL --------------------------------------------------------------------------------
 
@@ -466,7 +359,12 @@ class Application:
         if query is None:
             if wants_html:
                 return self.page(
-                    "sparql.html", title="SPARQL", queries=self.queries, query="", result=None
+                    "sparql.html",
+                    at="/sparql",
+                    title="SPARQL",
+                    queries=self.queries,
+                    query="",
+                    result=None,
                 )
             return self.service_description(request)
         # reading a long query takes tens of milliseconds: not on the event loop
@@ -543,7 +441,12 @@ class Application:
                 ],
             }
         return self.page(
-            "sparql.html", title="SPARQL", queries=self.queries, query=query, result=result
+            "sparql.html",
+            at="/sparql",
+            title="SPARQL",
+            queries=self.queries,
+            query=query,
+            result=result,
         )
 
     def service_description(self, request: Request) -> Response:
@@ -630,15 +533,10 @@ class Application:
 
     async def dumps(self, request: Request) -> Response:
         wanted = conneg.negotiate(request.headers.get("accept"), (conneg.HTML, conneg.JSONLD))
-        sizes = {name: (self.site.dist / name).stat().st_size for name in self.site.dump_names}
         if wanted is conneg.JSONLD:
+            sizes = {name: (self.site.dist / name).stat().st_size for name in self.site.dump_names}
             return Response(json.dumps({"dumps": sizes}), media_type="application/json")
-        return self.page(
-            "dumps.html",
-            title="Downloads",
-            dumps=sorted(sizes.items()),
-            sums=(self.site.dist / "SHA256SUMS").read_text(encoding="ascii"),
-        )
+        return await self.cached(request, "/dumps/", self.renderer.dumps_page, {"Vary": "Accept"})
 
     async def dump(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -657,9 +555,13 @@ class Application:
             Route("/sparql", self.sparql, methods=["GET", "POST"]),
             Route("/dumps/", self.dumps),
             Route("/search", self.search),
+            Route("/search/", self.search),
             Route("/search.json", self.search),
+            Route("/search/index.json", self.search_index),
+            Route("/assets/{name}", self.asset),
             Route("/classes/{name}", self.classes),
             Route("/def", self.ontology),
+            Route("/def.{suffix}", self.ontology),
             Route("/reconcile", self.reconciliation, methods=["GET", "POST"]),
             Route("/reconcile/suggest/entity", self.reconciliation_suggest),
             Route("/reconcile/preview", self.reconciliation_preview),

@@ -48,11 +48,13 @@ def _source_triples(store: ox.Store, source: Any) -> list[ox.Triple]:
     return labels + urls if urls else []
 
 
-def describe(site: Site, iri: ox.NamedNode, page: int) -> tuple[list[ox.Triple], bool]:
-    """The triples that describe ``iri``: one page of each of its own properties and of what
-    points at it (labelled), the claims behind its facts and their sources; and whether a
-    further page exists."""
-    store, size = site.store, site.settings.page_size
+def describe(
+    site: Site, iri: ox.NamedNode, page: int, size: int | None = None
+) -> tuple[list[ox.Triple], bool]:
+    """The triples that describe ``iri``: one page (of ``size`` values, by default the
+    site's) of each of its own properties and of what points at it (labelled), the claims
+    behind its facts and their sources; and whether a further page exists."""
+    store, size = site.store, size or site.settings.page_size
     own = _triples(store, iri, None, None)
     kept, more = _page_own(own, page, size)
     triples = list(kept)

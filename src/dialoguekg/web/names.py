@@ -25,7 +25,7 @@ def normal(name: str) -> str:
 
 #: Russian and Serbian Cyrillic in Latin letters (the common English-language forms), so that
 #: "Edinaya Rossiya" finds Единая Россия.
-_CYRILLIC = dict(
+CYRILLIC = dict(
     zip(
         "абвгдеёзийклмнопрстуфыэђјћ",
         [
@@ -77,7 +77,7 @@ _CYRILLIC = dict(
 
 def variants(name: str) -> list[str]:
     """The name, and its Latin transliteration when it is written in Cyrillic."""
-    latin = "".join(_CYRILLIC.get(c, c) for c in name.lower())
+    latin = "".join(CYRILLIC.get(c, c) for c in name.lower())
     return [name, latin] if latin != name.lower() else [name]
 
 

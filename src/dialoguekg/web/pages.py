@@ -25,6 +25,12 @@ class Terms(Protocol):
     def label_of_term(self, iri: str) -> str: ...
 
 
+def page_of(iri: str) -> str:
+    """The site path of the HTML document about one of the graph's resources: pages link
+    documents, which exist as files on a static host too (the thing IRI needs a server)."""
+    return "/id/" + iri[len(str(ID)) :] + ".html"
+
+
 def text(term: object) -> str:
     """The lexical value of an IRI, blank node or literal."""
     return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else str(term)
@@ -90,7 +96,7 @@ def value_of(site: Terms, term: Any, labels: dict[str, str]) -> Value:
     if isinstance(term, ox.NamedNode):
         iri = term.value
         if iri.startswith(str(ID)):
-            return Value(labels.get(iri, iri[len(str(ID)) :]), "/id/" + iri[len(str(ID)) :])
+            return Value(labels.get(iri, iri[len(str(ID)) :]), page_of(iri))
         if iri.startswith(WIKIDATA):
             return Value(iri[len(WIKIDATA) :], iri, external="Wikidata")
         return Value(site.label_of_term(iri), iri if iri.startswith("http") else None)
@@ -135,7 +141,10 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
             )
             for claim in claims.values()
         ),
-        key=lambda r: (r.property, r.value.text, r.source.text),
+        key=lambda r: (
+            *(r.property, r.value.text, r.source.text, r.source.href or "", r.printed()),
+            *(r.rank, r.counted, r.quote.text if r.quote else ""),
+        ),
     )
     values: dict[str, set[str]] = {}
     for row in rows:
@@ -162,7 +171,7 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
             own.get("http://www.w3.org/2004/02/skos/core#altLabel", []), key=lambda v: v.text
         ),
         "properties": properties,
-        "backlinks": sorted(backlinks, key=lambda b: (b[1], b[0].text)),
+        "backlinks": sorted(backlinks, key=lambda b: (b[1], b[0].text, b[0].href or "")),
         "claims": rows,
         "side_by_side": side_by_side(rows),
         "disputed": {p for p, vs in values.items() if len(vs) > 1},
@@ -248,12 +257,25 @@ class SearchIndex:
         for row in rows:
             iri, label = text(row["s"]), text(row["label"])
             kind = text(row["type"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-            href = "/id/" + iri[len(str(ID)) :]
+            href = page_of(iri)
             name = text(row["name"])
             entries.setdefault((name, href), (names.keys(name), Hit(label, name, href, kind)))
-            key = href.rsplit("/", 1)[-1]  # found by its id too, whole: meeting/2017 is "2017"
+            key = iri.rsplit("/", 1)[-1]  # found by its id too, whole: meeting/2017 is "2017"
             self.ids.setdefault(names.normal(key), Hit(label, key, href, kind))
         self.entries = list(entries.values())
+
+    def export(self) -> dict[str, Any]:
+        """The index as ``assets/search.js`` reads it, to search in the browser as this class
+        does: the names' keys made here, and the transliteration the query's keys need."""
+        return {
+            "cyrillic": names.CYRILLIC,
+            "groups": {kind: _group(kind) for kind in sorted(RECORDS | SOURCES)},
+            "entries": [
+                [list(keys), hit.label, hit.matched, hit.href, hit.kind]
+                for keys, hit in self.entries
+            ],
+            "ids": {key: [h.label, h.matched, h.href, h.kind] for key, h in self.ids.items()},
+        }
 
     def search(self, query: str, limit: int = 10, page: int = 1) -> Found:
         """Whole-name matches first, then name starts, then word starts; things before the

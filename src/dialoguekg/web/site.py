@@ -20,9 +20,9 @@ import pyoxigraph as ox
 
 from ..errors import QueryError
 from ..export import STORE_DIRS
-from ..vocab import ID, ONTOLOGY_IRI, PREFIXES, curie
+from ..vocab import ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
-from .pages import RDFS_LABEL, Event, SearchIndex
+from .pages import RDFS_LABEL, Event, SearchIndex, page_of
 from .settings import ServeSettings
 
 STAMP = "BUILD"  # file in the store holding the checksum of the dump it was loaded from
@@ -170,7 +170,7 @@ class Site:
                 if isinstance(q.object, ox.Literal)
             ]
             if label is not None and dates and isinstance(meeting, ox.NamedNode):
-                events.append(Event("/id/" + meeting.value[len(str(ID)) :], label, min(dates)))
+                events.append(Event(page_of(meeting.value), label, min(dates)))
         return sorted(events, key=lambda e: (e.start, e.label))
 
     def parties_at(self, meeting: str) -> list[tuple[Link, list[Link]]]:
@@ -226,7 +226,7 @@ class Site:
 
     def link(self, node: ox.NamedNode) -> Link:
         """A resource of the graph as a page links it: its label and its path."""
-        return Link(self.label(node) or node.value, "/id/" + node.value[len(str(ID)) :])
+        return Link(self.label(node) or node.value, page_of(node.value))
 
     def _is(self, node: ox.NamedNode, cls: ox.NamedNode) -> bool:
         found = self.store.quads_for_pattern(node, RDF_TYPE, cls, DEFAULT)
