@@ -5,6 +5,7 @@ browser ranking as the server does (run by Node.js, where it is installed)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -22,16 +23,24 @@ from starlette.testclient import TestClient
 
 from dialoguekg import export
 from dialoguekg.cli import main
+from dialoguekg.errors import DialogueKGError
 from dialoguekg.project import Project
 from dialoguekg.web import app as web
 from dialoguekg.web.settings import ServeSettings
 from dialoguekg.web.site import Site
-from dialoguekg.web.static import MARK, write_site
+from dialoguekg.web.static import MARK, Files, write_site
 
 from .conftest import ROOT, free_port
 
 #: Files of the site that only the static site has (the server answers these paths itself).
-STATIC_ONLY = ("/assets/oxigraph/", "/.", "/_", "/search/index.html", "/sparql/index.html")
+STATIC_ONLY = (
+    "/assets/oxigraph/",
+    "/.",
+    "/_",
+    "/netlify.toml",
+    "/search/index.html",
+    "/sparql/index.html",
+)
 LINK = re.compile(r'\b(?:href|src|action)="([^"]*)"')
 
 
@@ -95,8 +104,11 @@ def test_the_site_has_the_dumps_description_and_host_rules(site: Path, dist: Pat
         name = line.split("  ", 1)[1]
         assert (site / "dumps" / name).read_bytes() == (dist / name).read_bytes()
     assert (site / ".well-known" / "void").read_bytes() == (dist / "void.ttl").read_bytes()
-    redirects = (site / "_redirects").read_text(encoding="utf-8").splitlines()
-    assert "/id/person/xi-jinping /id/person/xi-jinping.html 303" in redirects
+    netlify = (site / "netlify.toml").read_text(encoding="utf-8")
+    assert '[[redirects]]\nfrom = "/id/person/xi-jinping"\nto = "/id/person/xi-jinping.html"\n' in (
+        netlify
+    )
+    assert not (site / "_redirects").exists()  # Cloudflare Pages would loop on such rules
     headers = (site / "_headers").read_text(encoding="utf-8")
     assert "/dumps/dialoguekg.ttl\n  Content-Type: text/turtle" in headers
     page = (site / "id" / "person" / "xi-jinping.html").read_text(encoding="utf-8")
@@ -118,9 +130,19 @@ def test_static_refuses_a_folder_it_did_not_write(
     assert [p.name for p in foreign.iterdir()] == ["thesis.tex"]
     ours = tmp_path / "site"
     assert main(["static", str(ours), "--dist", str(dist)]) == 0
-    (ours / "stale.html").write_text("from an older build")
+    (ours / "index.html").write_text("changed since")
     assert main(["static", str(ours), "--dist", str(dist)]) == 0  # its own site: replaced
-    assert (ours / MARK).is_file() and not (ours / "stale.html").exists()
+    assert (ours / MARK).is_file() and (ours / "index.html").read_text() != "changed since"
+    (ours / ".git").mkdir()  # a gh-pages checkout, say: never deleted
+    assert main(["static", str(ours), "--dist", str(dist)]) == 2
+    assert "holds .git, which dialoguekg static did not write" in capsys.readouterr().err
+    assert (ours / ".git").is_dir()
+    (ours / ".git").rmdir()
+    inside = ours / "id"
+    with contextlib.chdir(inside):
+        assert main(["static", str(ours), "--dist", str(dist)]) == 2
+    assert "it holds the current folder" in capsys.readouterr().err
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # no leftovers
 
 
 # -- search in the browser ranks as the server does -------------------------------------------
@@ -196,7 +218,7 @@ def apache(site: Path) -> Iterator[str]:
                 "TypesConfig /etc/mime.types",
                 f"DocumentRoot {root}/www",
                 f"<Directory {root}/www>",
-                "  AllowOverride All",
+                "  AllowOverride FileInfo",  # what the README asks of a web space
                 "  Require all granted",
                 "</Directory>",
                 "",
@@ -252,12 +274,19 @@ def fetch(url: str, accept: str) -> tuple[int, dict[str, str]]:
         ("*/*", "html"),
     ],
 )
+@pytest.mark.parametrize(
+    "thing",
+    [
+        "person/xi-jinping",
+        "participation/meeting-2014.wang-jiarui.keynote-speaker.cccws-2014-09-03",  # dots
+    ],
+)
 def test_apache_answers_a_thing_with_303_to_the_negotiated_document(
-    apache: str, accept: str, suffix: str
+    apache: str, accept: str, suffix: str, thing: str
 ) -> None:
-    status, headers = fetch(apache + "id/person/xi-jinping", accept)
+    status, headers = fetch(apache + f"id/{thing}", accept)
     assert status == 303
-    assert headers["Location"] == f"{apache}id/person/xi-jinping.{suffix}"
+    assert headers["Location"] == f"{apache}id/{thing}.{suffix}"
     assert "Accept" in headers["Vary"]
     status, headers = fetch(headers["Location"], accept)
     assert status == 200 and headers["Content-Type"].startswith(accept.split(",")[0].strip("*/"))
@@ -276,3 +305,16 @@ def test_apache_serves_the_ontology_dumps_and_engine_with_their_types(apache: st
         assert (status, headers["Content-Type"].split(";")[0]) == (200, media), path
         assert headers["Access-Control-Allow-Origin"] == "*"
     assert fetch(apache + "id/person/nobody", "text/turtle")[0] == 404
+    status, headers = fetch(apache + "id/person/xi-jinping", "TEXT/TURTLE")  # case-insensitive
+    assert headers["Location"] == apache + "id/person/xi-jinping.ttl"
+
+
+def test_no_iri_of_the_dump_writes_outside_the_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    files = Files(site)
+    with pytest.raises(DialogueKGError, match="leaves the site"):
+        files.put("/id/person/../../../escaped.html", b"<p>out</p>")
+    assert not (tmp_path / "escaped.html").exists()
+    files.put("/id/person/a.b.html", b"")  # dots inside a key are fine
+    assert (site / "id" / "person" / "a.b.html").is_file()

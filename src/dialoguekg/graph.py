@@ -24,7 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import nt
+from . import nt, verdicts
 from .sources import (
     CLAIM_QUALIFIERS,
     DEFAULT_LINK_PREDICATE,
@@ -73,6 +73,9 @@ class ClaimRow:
     lang: str
     qualifier: str
     rank: str
+    node: str = ""  # the claim's IRI
+    measure: str = ""  # an IRI, for counts
+    status: str = ""  # registered, attended, invited, for counts
 
 
 @dataclass
@@ -144,6 +147,7 @@ def build(data: SourceData) -> Built:
         rows.append(row)
         lines.update(nt.line(*t) for t in triples)
     lines.update(nt.line(*t) for t in derive_plain_triples(rows))
+    lines.update(nt.line(*t) for t in conflict_triples(rows))
     ordered = sorted(lines)
     del lines
     document = io.BytesIO()  # encoded line by line: no second copy of the text as one str
@@ -353,11 +357,23 @@ def _claim(claim: ClaimSpec, node: str, labels: dict[str, str]) -> tuple[ClaimRo
     triples.append((node, nt.iri(RDFS.label), nt.literal(label, lang="en")))
     qualifier = claim.qualifiers.get("qualifier")
     qualifier_iri = str(_COUNT_QUALIFIERS[qualifier]) if qualifier else DKG.AsStated
-    row = ClaimRow(subject, predicate, value, lang, qualifier_iri, rank)
+    measure = claim.qualifiers.get("measure")
+    row = ClaimRow(
+        subject,
+        predicate,
+        value,
+        lang,
+        qualifier_iri,
+        rank,
+        node[1:-1],
+        str(_MEASURES[measure]) if measure else "",
+        str(claim.qualifiers.get("status", "")),
+    )
     return row, triples
 
 
 _COUNT_QUALIFIERS = next(q for q in CLAIM_QUALIFIERS if q.name == "qualifier").values
+_MEASURES = next(q for q in CLAIM_QUALIFIERS if q.name == "measure").values
 
 #: Properties that may hold several values at once: different values are not a disagreement.
 SET_VALUED = (
@@ -371,19 +387,27 @@ SET_VALUED = (
 
 
 def conflicts(built: Built) -> list[tuple[str, str]]:
-    """The (subject, predicate) pairs on which claims disagree: two values, or one value with two
-    count qualifiers ("over 600" against "nearly 600"), in the same language, whatever the rank.
-    ``queries/conflicts.rq`` lists the same pairs with each value and its sources."""
-    stated: dict[tuple[str, str], dict[str, set[tuple[str, str]]]] = defaultdict(
-        lambda: defaultdict(set)
+    """The (subject, predicate) pairs on which two claims conflict (``verdicts``); the build
+    writes each conflicting pair as ``dkg:conflictsWith``, which ``queries/conflicts.rq``, the
+    warnings and the pages read."""
+    return sorted({(a.subject, a.predicate) for a, _ in _conflicting(built.claims)})
+
+
+def _conflicting(rows: list[ClaimRow]) -> Iterator[tuple[verdicts.Stated, verdicts.Stated]]:
+    stated = (
+        verdicts.Stated(
+            r.node, r.subject, r.predicate, r.value, r.qualifier, r.measure, r.status, r.rank
+        )
+        for r in rows
     )
-    for row in built.claims:
-        if row.predicate in SET_VALUED:
-            continue
-        stated[(row.subject, row.predicate)][row.lang].add((row.value, row.qualifier))
-    return sorted(
-        pair for pair, by_lang in stated.items() if any(len(v) > 1 for v in by_lang.values())
-    )
+    return verdicts.conflicting_pairs(stated, frozenset(SET_VALUED))
+
+
+def conflict_triples(rows: list[ClaimRow]) -> Iterator[Triple]:
+    """``dkg:conflictsWith`` both ways between every two claims that conflict."""
+    for a, b in _conflicting(rows):
+        yield nt.iri(a.node), nt.iri(DKG.conflictsWith), nt.iri(b.node)
+        yield nt.iri(b.node), nt.iri(DKG.conflictsWith), nt.iri(a.node)
 
 
 def derive_plain_triples(rows: list[ClaimRow]) -> Iterator[Triple]:

@@ -53,7 +53,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -115,7 +115,7 @@ QUERY_ENDPOINTS = (
 @dataclass(frozen=True)
 class Credentials:
     user: str
-    password: str
+    password: str = field(repr=False)  # never printed, not even in a traceback
 
 
 def credentials(user: str | None, password: str | None) -> Credentials | None:
@@ -210,7 +210,11 @@ def derive_query_endpoint(store: str) -> str:
 
 
 def _check_url(url: str, what: str) -> None:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (raises for a port that is not a number)
+    except ValueError as exc:
+        raise PushError(url, f"is not {what}: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise PushError(
             url, f"is not {what}: expected http(s)://HOST/PATH, without ?query or #fragment"

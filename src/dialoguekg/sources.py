@@ -104,6 +104,30 @@ _QUALIFIERS = {
     "exactly": DKG.Exactly,
     "as-stated": DKG.AsStated,
 }
+_MEASURES = {
+    "parties": DKG.PartiesMeasure,
+    "parties-and-organisations": DKG.PartiesAndOrganisationsMeasure,
+    "parties-and-others": DKG.PartiesAndOthersMeasure,
+    "foreign-parties": DKG.ForeignPartiesMeasure,
+    "countries": DKG.CountriesMeasure,
+    "countries-and-regions": DKG.CountriesAndRegionsMeasure,
+    "countries-and-organisations": DKG.CountriesAndOrganisationsMeasure,
+    "countries-of-a-group": DKG.CountriesOfAGroupMeasure,
+    "countries-with-venues": DKG.CountriesWithVenuesMeasure,
+    "countries-of-panel-speakers": DKG.CountriesOfPanelSpeakersMeasure,
+    "delegates": DKG.DelegatesMeasure,
+    "delegates-of-a-group": DKG.DelegatesOfAGroupMeasure,
+    "foreign-guests": DKG.ForeignGuestsMeasure,
+    "party-leaders": DKG.PartyLeadersMeasure,
+    "experts": DKG.ExpertsMeasure,
+    "panel-speakers": DKG.PanelSpeakersMeasure,
+    "officials": DKG.OfficialsMeasure,
+    "parallel-sessions": DKG.ParallelSessionsMeasure,
+    "thematic-discussions": DKG.ThematicDiscussionsMeasure,
+    "topics": DKG.TopicsMeasure,
+    "points": DKG.PointsMeasure,
+    "venues": DKG.VenuesMeasure,
+}
 RANKS = {"preferred": DKG.PreferredRank, "normal": DKG.NormalRank, "deprecated": DKG.DeprecatedRank}
 
 #: Qualifier keys a claim mapping may carry, with their types.
@@ -112,6 +136,7 @@ CLAIM_QUALIFIERS: tuple[Field, ...] = (
     Field("quote", "str", DKG.quote),
     Field("qualifier", "enum", DKG.countQualifier, values=_QUALIFIERS),
     Field("counted", "text", DKG.counted),
+    Field("measure", "enum", DKG.measure, values=_MEASURES),
     Field(
         "status",
         "enum",
@@ -1378,6 +1403,11 @@ def _claims_of_field(
                 if item.get(q.name) is not None:
                     qualifiers[q.name] = _check_scalar(q, item[q.name], where)
             item = item["value"]
+        if "counted" in qualifiers and "measure" not in qualifiers:
+            raise where.fail(
+                f"{f.name}: a claim that says what it counted needs the measure it counts",
+                "measure: one of " + ", ".join(_MEASURES),
+            )
         if "lang" in qualifiers and f.type != "text":
             raise where.fail(
                 f"{f.name}: 'lang' is only for text values", "lang on a theme or other text"

@@ -12,10 +12,9 @@ SHACL: https://www.w3.org/TR/shacl/
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from .errors import ProjectError
-from .graph import SET_VALUED
 from .shacl import RawResult, Shapes, Term, plain
 from .vocab import DKG, ONTOLOGY_IRI, PROV, RDF, RDFS, XSD, curie
 
@@ -145,77 +143,40 @@ def _compile(text: bytes, name: str) -> Shapes:
 # Where sources disagree (a warning, the same for both engines)
 # ---------------------------------------------------------------------------------------------
 
-_CLAIMS = f"""SELECT ?s ?p ?o ?source ?rank ?label WHERE {{
-    ?c <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o ;
+_CONFLICTS = f"""SELECT ?s ?p ?o ?other ?label ?other_label WHERE {{
+    ?a <{DKG.conflictsWith}> ?b . FILTER (STR(?a) < STR(?b))
+    ?a <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o ;
        <{PROV.wasDerivedFrom}> ?source .
-    OPTIONAL {{ ?c <{DKG.rank}> ?rank }}
-    OPTIONAL {{ ?source <{RDFS.label}> ?label }} }}"""
-
-
-@dataclass
-class _Fact:
-    """What the claims say of one subject and property: each (value, source) stated, those
-    stated by a deprecated claim, whether one claim is preferred, the sources' labels."""
-
-    stated: set[tuple[ox.Literal, Term]] = field(default_factory=set)
-    deprecated: set[tuple[ox.Literal, Term]] = field(default_factory=set)
-    preferred: bool = False
-    labels: dict[Term, set[str]] = field(default_factory=dict)
-
-    def disagreeing(self) -> Iterator[tuple[ox.Literal, str, ox.Literal, str]]:
-        """Each pair of values of one language that two sources give, neither source stating
-        the other's value, as (value, its source's label, other value, its source's label)."""
-        if self.preferred:
-            return
-        shown = sorted(self.stated - self.deprecated, key=str)
-        for (value, source), (other, other_source) in itertools.permutations(shown, 2):
-            if (
-                source != other_source
-                and value.value < other.value
-                and value.language == other.language
-                and (value, other_source) not in self.stated
-                and (other, source) not in self.stated
-            ):
-                for label, other_label in itertools.product(
-                    sorted(self.labels.get(source, ())), sorted(self.labels.get(other_source, ()))
-                ):
-                    yield value, label, other, other_label
+    ?b <{RDF.object}> ?other ; <{PROV.wasDerivedFrom}> ?other_source .
+    OPTIONAL {{ ?source <{RDFS.label}> ?label }}
+    OPTIONAL {{ ?other_source <{RDFS.label}> ?other_label }} }}"""
 
 
 def disagreements(data: ox.Store) -> list[RawResult]:
-    """A warning for each pair of values two sources give for one fact, where neither source
-    also states the other's value, neither claim is deprecated and no claim is preferred.
-
-    One pass over the claims, grouped by subject and property, instead of a SHACL-SPARQL
-    constraint: pySHACL ran its per-pair NOT EXISTS tests for hours at a million triples.
-    Values are compared as that shape did: literals of one language (IRIs are not compared)."""
-    rows = data.query(_CLAIMS)
+    """A warning for each two claims that conflict: the ``dkg:conflictsWith`` pairs the build
+    found (``verdicts``: same fact, measure and status, values that cannot both be true)."""
+    rows = data.query(_CONFLICTS)
     assert isinstance(rows, ox.QuerySolutions)
-    facts: dict[tuple[Term, Term], _Fact] = {}
-    for row in rows:
-        p, o, source, rank, label = row["p"], row["o"], row["source"], row["rank"], row["label"]
-        if p.value in SET_VALUED or not isinstance(o, ox.Literal):
-            continue
-        fact = facts.setdefault((row["s"], p), _Fact())
-        fact.stated.add((o, source))
-        fact.preferred |= rank is not None and rank.value == DKG.PreferredRank
-        if rank is not None and rank.value == DKG.DeprecatedRank:
-            fact.deprecated.add((o, source))
-        if label is not None:
-            fact.labels.setdefault(source, set()).add(label.value)
     found = {
         RawResult(
             "Warning",
-            subject,
-            predicate,
-            value,
+            row["s"],
+            row["p"],
+            row["o"],
             "SourcesDisagree",
-            f"sources disagree: {value.value} per {label}; {other.value} per {other_label}",
+            f"sources disagree: {_shown(row['o'])} per {_shown(row['label'])}; "
+            f"{_shown(row['other'])} per {_shown(row['other_label'])}",
         )
-        for (subject, predicate), fact in facts.items()
-        for value, label, other, other_label in fact.disagreeing()
+        for row in rows
     }
     return sorted(found, key=str)
+
+
+def _shown(term: Term | None) -> str:
+    """A value or label as a message prints it."""
+    if term is None:
+        return "an unnamed source"
+    return term.value if isinstance(term, ox.Literal | ox.NamedNode) else str(term)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -334,7 +334,10 @@ class Application:
 
     async def ontology(self, request: Request) -> Response:
         """``/def`` in the format the client negotiates; ``/def.ttl`` and the others in theirs."""
-        requested = request.path_params.get("suffix") or request.query_params.get("format")
+        suffix = request.path_params.get("suffix")
+        if suffix is not None and conneg.by_suffix(suffix) is None:
+            return self.problem(404, f"no document /def.{suffix[:20]}; see /def")
+        requested = suffix or request.query_params.get("format")
         wanted = (
             conneg.by_suffix(requested)
             if requested
@@ -567,6 +570,7 @@ class Application:
             Route("/reconcile/preview", self.reconciliation_preview),
             Route("/dumps/{name}", self.dump),
             Route("/.well-known/void", self.void),
+            Route("/void.ttl", self.void),
         ]
 
 

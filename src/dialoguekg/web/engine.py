@@ -30,11 +30,11 @@ class EngineMissingError(DialogueKGError):
         super().__init__(f"{path}: {problem}; install it with {INSTALL}")
 
 
-def copy_engine(assets_dir: Path, out: Path) -> list[Path]:
-    """Copy the browser build of Oxigraph (its ES module, the module's ``.wasm``, the
-    package's ``package.json`` for the version, every licence file) from ``assets_dir`` into
-    ``out/assets/oxigraph/``; return the files written. A site without the engine or its
-    licence would be broken or unlawful to publish, so either raises ``EngineMissingError``."""
+def engine_files(assets_dir: Path) -> list[Path]:
+    """The files of the browser build of Oxigraph in ``assets_dir``: its ES module, the
+    module's ``.wasm``, the package's ``package.json`` for the version, every licence file.
+    A site without the engine or its licence would be broken or unlawful to publish, so either
+    missing raises ``EngineMissingError``."""
     package = assets_dir / "node_modules" / "oxigraph"
     manifest = package / "package.json"
     try:
@@ -56,6 +56,13 @@ def copy_engine(assets_dir: Path, out: Path) -> list[Path]:
     for file in files:
         if not file.is_file():
             raise EngineMissingError(package, f"{file.name} is missing from the package")
+    return files
+
+
+def copy_engine(assets_dir: Path, out: Path) -> list[Path]:
+    """Copy the engine's files (``engine_files``) into ``out/assets/oxigraph/``; return the
+    files written."""
+    files = engine_files(assets_dir)
     target = out / ENGINE_DIR
     target.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copyfile(file, target / file.name)) for file in files]

@@ -56,6 +56,8 @@ class ClaimRow:
     rank: str
     counted: str = ""
     status: str = ""
+    measure: str = ""
+    conflicts: bool = False  # the build found a claim it conflicts with (``verdicts``)
 
     def printed(self) -> str:
         """The value as the source bounds it: "nearly 300", "more than 200, registered"
@@ -67,29 +69,61 @@ class ClaimRow:
 
 @dataclass(frozen=True)
 class Stated:
-    """One value of a fact as one or more sources state it, for the side-by-side table."""
+    """One value of a fact as one or more sources state it, for the side-by-side table, with
+    its verdict against the fact's other values."""
 
     printed: str
     rank: str
     sources: tuple[ClaimRow, ...]
+    verdict: str = ""
 
 
 def side_by_side(rows: list[ClaimRow]) -> list[tuple[str, list[Stated]]]:
     """The facts that have more than one claim, each with its values grouped as printed:
     the 2017 party count is a handful of rows (more than 200, registered; nearly 300; some
-    300…), each with its sources, not 21 claim rows."""
+    300…), each with its sources and its verdict: it conflicts (the build found a claim it
+    cannot be true with), it counts something else (another measure or status than the
+    fact's most claimed one), it is compatible with the other values, or it agrees (the
+    only value)."""
     by_fact: dict[str, dict[tuple[str, str], list[ClaimRow]]] = {}
     for row in rows:
         key = (row.printed(), row.rank)
         by_fact.setdefault(row.property, {}).setdefault(key, []).append(row)
     return [
-        (
-            fact,
-            [Stated(printed, rank, tuple(claims)) for (printed, rank), claims in groups.items()],
-        )
+        (fact, _verdicts(groups))
         for fact, groups in sorted(by_fact.items())
         if sum(len(claims) for claims in groups.values()) > 1
     ]
+
+
+def _verdicts(groups: dict[tuple[str, str], list[ClaimRow]]) -> list[Stated]:
+    """Each value of one fact with its verdict (see ``side_by_side``)."""
+    counts: dict[tuple[str, str], int] = {}
+    for claims in groups.values():
+        for c in claims:
+            counts[(c.measure, c.status)] = counts.get((c.measure, c.status), 0) + 1
+    main = max(sorted(counts), key=lambda k: counts[k])
+    shown = []
+    for (printed, rank), claims in groups.items():
+        kinds = {(c.measure, c.status) for c in claims}
+        if any(c.conflicts for c in claims):
+            verdict = "conflicts"
+        elif rank.lower().startswith("deprecated"):
+            verdict = "deprecated"
+        elif main not in kinds:
+            verdict = "counts something else"
+        elif len(groups) > 1 and all(c.value.lang for g in groups.values() for c in g):
+            verdict = "a wording"  # of one text (a theme, a title): variants, never rivals
+        else:
+            alike = [
+                (p, r)
+                for (p, r), g in groups.items()
+                if any((c.measure, c.status) == main for c in g)
+                and not r.lower().startswith("deprecated")
+            ]
+            verdict = "agrees" if len(alike) == 1 else "compatible"
+        shown.append(Stated(printed, rank, tuple(claims), verdict))
+    return shown
 
 
 def value_of(site: Terms, term: Any, labels: dict[str, str]) -> Value:
@@ -138,6 +172,8 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
                 rank=claim.get(dkg + "rank", empty).text,
                 counted=claim.get(dkg + "counted", empty).text,
                 status=claim.get(dkg + "countStatus", empty).text,
+                measure=claim.get(dkg + "measure", empty).text,
+                conflicts=dkg + "conflictsWith" in claim,
             )
             for claim in claims.values()
         ),
@@ -146,9 +182,6 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
             *(r.rank, r.counted, r.quote.text if r.quote else ""),
         ),
     )
-    values: dict[str, set[str]] = {}
-    for row in rows:
-        values.setdefault(row.property, set()).add(row.value.text)
     hidden = {rdf + "type", RDFS_LABEL.value, "http://www.w3.org/2004/02/skos/core#altLabel"}
     hedges = _hedges(claims.values())
     properties = sorted(
@@ -174,7 +207,7 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
         "backlinks": sorted(backlinks, key=lambda b: (b[1], b[0].text, b[0].href or "")),
         "claims": rows,
         "side_by_side": side_by_side(rows),
-        "disputed": {p for p, vs in values.items() if len(vs) > 1},
+        "disputed": {row.property for row in rows if row.conflicts},
     }
 
 

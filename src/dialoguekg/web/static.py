@@ -5,8 +5,8 @@ paths, so ``serve`` and ``static`` give the same bytes for the same page. What n
 is replaced by files: search by a prebuilt index searched in the browser (``assets/search.js``),
 the SPARQL endpoint by a query page that loads the dump into Oxigraph's WebAssembly build, and
 content negotiation by rules for the hosts that take them (Apache's ``.htaccess``; Netlify's
-and Cloudflare Pages' ``_redirects`` and ``_headers``) and ``<link rel="alternate">`` in every
-page for the rest. Links are relative, so the site works under any sub-path.
+``netlify.toml``; ``_headers`` for Netlify and Cloudflare Pages) and ``<link rel="alternate">``
+in the pages for the rest. Links are relative, so the site works under any sub-path.
 
 OUT is replaced atomically, and only when it is new, empty or a site this command wrote.
 """
@@ -26,7 +26,7 @@ from ..query import shipped_queries
 from ..vocab import ID, PREFIXES
 from . import conneg
 from .documents import Rendered
-from .engine import copy_engine
+from .engine import copy_engine, engine_files
 from .render import ASSETS, Renderer, subjects_of_pages
 from .settings import ServeSettings
 from .site import DUMP, Site
@@ -61,27 +61,42 @@ class Files:
 
     def put(self, path: str, content: bytes) -> None:
         """Write ``content`` at site path ``path`` (``/id/x.html``, ``/``: ``index.html``)."""
-        target = self.root / (path.lstrip("/") + ("index.html" if path.endswith("/") else ""))
+        target = self._inside(path.lstrip("/") + ("index.html" if path.endswith("/") else ""))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         self.count += 1
         self.size += len(content)
 
     def copy(self, source: Path, path: str) -> None:
-        target = self.root / path.lstrip("/")
+        target = self._inside(path.lstrip("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         self.count += 1
         self.size += target.stat().st_size
+
+    def _inside(self, relative: str) -> Path:
+        """The file at ``relative`` in the site, refusing a path that leaves it (an IRI of
+        the dump holding ``..``)."""
+        target = self.root / relative
+        if ".." in Path(relative).parts or not target.resolve().is_relative_to(self.root.resolve()):
+            raise DialogueKGError(f"refusing to write {relative[:200]!r}: it leaves the site")
+        return target
 
 
 def write_site(
     dist: Path, out: Path, queries_dir: Path, context: dict[str, Any], assets_dir: Path
 ) -> Written:
     """Write the site of the build in ``dist`` into ``out`` (replaced atomically)."""
+    out = out.resolve()
+    if Path.cwd().resolve().is_relative_to(out):
+        raise DialogueKGError(f"refusing to replace {out}: it holds the current folder")
+    _refuse_foreign(out)
+    for needed in ("void.ttl", "SHA256SUMS"):
+        if not (dist / needed).is_file():
+            raise DialogueKGError(f"{dist / needed}: not found; rebuild with 'dialoguekg build'")
+    engine_files(assets_dir)  # checked before minutes of rendering, not after
     site = Site(dist, ServeSettings())
     renderer = Renderer(site, context)
-    _refuse_foreign(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
@@ -107,7 +122,8 @@ def write_site(
             files.count += 1
             files.size += asset.stat().st_size
         _host_rules(files, [iri[len(str(ID)) :] for iri in subjects], site.dump_names)
-        files.put("/" + MARK, b"a site written by dialoguekg static; it may be replaced\n")
+        written = sorted(p.name for p in staging.iterdir())
+        files.put("/" + MARK, "\n".join(written).encode() + b"\n")
         _swap_in(staging, out)
     except OSError as exc:
         raise DialogueKGError(f"cannot write {out}: {exc}; the previous site is kept") from exc
@@ -153,13 +169,24 @@ def _downloads(site: Site, files: Files) -> None:
 
 
 def _host_rules(files: Files, paths: list[str], dumps: list[str]) -> None:
-    """Content negotiation and media types for the hosts that take rules, and nothing for
-    GitHub Pages (``.nojekyll`` only keeps its Jekyll from dropping ``.well-known``)."""
+    """Content negotiation and media types for the hosts that take rules (Apache; Netlify;
+    Cloudflare Pages reads ``_headers``), and for GitHub Pages ``.nojekyll`` only, which keeps
+    its Jekyll from dropping ``.well-known``."""
     files.put("/.htaccess", htaccess().encode())
-    redirects = [f"/id/{quote(p)} /id/{quote(p)}.html 303" for p in paths]
-    files.put("/_redirects", "\n".join(["/def /def.html 303", *redirects, ""]).encode())
+    files.put("/netlify.toml", netlify(paths).encode())
     files.put("/_headers", headers(dumps).encode())
     files.put("/.nojekyll", b"")
+
+
+def netlify(paths: list[str]) -> str:
+    """Netlify's redirects: each thing IRI (which has no file) answers 303 to its HTML page.
+    In ``netlify.toml``, not ``_redirects``: Cloudflare Pages reads ``_redirects`` too, and
+    there a rule to ``x.html`` loops (it serves ``x.html`` at ``x`` by itself)."""
+    rules = [("/def", "/def.html"), *((f"/id/{quote(p)}", f"/id/{quote(p)}.html") for p in paths)]
+    return "".join(
+        f'[[redirects]]\nfrom = "{source}"\nto = "{target}"\nstatus = 303\n\n'
+        for source, target in rules
+    )
 
 
 def htaccess() -> str:
@@ -169,8 +196,6 @@ def htaccess() -> str:
     media type; the dataset is open to every origin."""
     lines = [
         "# written by dialoguekg static: content negotiation as `dialoguekg serve` does it",
-        "Options -MultiViews",
-        "DirectoryIndex index.html",
         *(f"AddType {media} {suffix}" for suffix, media in sorted(MEDIA.items())),
         "AddCharset utf-8 .html .ttl .jsonld .nt .rdf .trig .nq",
         "<IfModule mod_headers.c>",
@@ -189,13 +214,13 @@ def htaccess() -> str:
             continue
         lines += [
             "RewriteCond %{REQUEST_FILENAME}.html -f",
-            f"RewriteCond %{{HTTP_ACCEPT}} {_accept_pattern(fmt.media_type)}",
-            "RewriteCond %{HTTP_ACCEPT} !text/html",
-            f"RewriteRule ^(id/[^.]+|def)$ %{{ENV:BASE}}$1.{fmt.suffix} [R=303,L,E=vary:1]",
+            f"RewriteCond %{{HTTP_ACCEPT}} {_accept_pattern(fmt.media_type)} [NC]",
+            "RewriteCond %{HTTP_ACCEPT} !text/html [NC]",
+            f"RewriteRule ^(id/.+|def)$ %{{ENV:BASE}}$1.{fmt.suffix} [R=303,L,E=vary:1]",
         ]
     lines += [
         "RewriteCond %{REQUEST_FILENAME}.html -f",
-        "RewriteRule ^(id/[^.]+|def)$ %{ENV:BASE}$1.html [R=303,L,E=vary:1]",
+        "RewriteRule ^(id/.+|def)$ %{ENV:BASE}$1.html [R=303,L,E=vary:1]",
         "<IfModule mod_headers.c>",
         "  Header always set Vary Accept env=vary",
         "</IfModule>",
@@ -226,20 +251,39 @@ def headers(dumps: list[str]) -> str:
 
 
 def _refuse_foreign(out: Path) -> None:
-    """Refuse to replace a folder that holds anything but a site this command wrote."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARK).is_file())):
+    """Refuse to replace anything but an empty folder or a site this command wrote, as it
+    wrote it (a ``.git`` or a page added since would be lost)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise DialogueKGError(f"refusing to replace {out}: it is a file, not a folder")
+    present = {p.name for p in out.iterdir()}
+    mark = out / MARK
+    written = set(mark.read_text(encoding="utf-8").split()) if mark.is_file() else set()
+    foreign = sorted(present - written - {MARK})
+    if present and not mark.is_file():
         raise DialogueKGError(
             f"refusing to replace {out}: it is not empty and not a site dialoguekg static "
             "wrote; choose an empty or new folder"
+        )
+    if foreign:
+        raise DialogueKGError(
+            f"refusing to replace {out}: it holds {', '.join(foreign[:3])}"
+            f"{', …' if len(foreign) > 3 else ''}, which dialoguekg static did not write; "
+            "move them away or choose another folder"
         )
 
 
 def _swap_in(staging: Path, out: Path) -> None:
     """Put the written site where ``out`` was, in one rename."""
-    if out.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    try:
         os.replace(out, retired / out.name)
         os.replace(staging, out)
-        shutil.rmtree(retired)
-    else:
-        os.replace(staging, out)
+    finally:
+        if (retired / out.name).exists() and not out.exists():
+            os.replace(retired / out.name, out)  # the second rename failed: put it back
+        shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,132 @@
+"""When sources disagree: the verdicts on every case the disagreements issue lists, from the one
+implementation (``verdicts``) that the build's count, the warnings, ``query conflicts`` and the
+pages all read."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from dialoguekg import export
+from dialoguekg import graph as graph_stage
+from dialoguekg.project import Compiled, Project
+from dialoguekg.query import LocalStore, find_query
+from dialoguekg.verdicts import Stated, can_both_be_true
+from dialoguekg.vocab import DKG, XSD
+from dialoguekg.web import app as web
+
+ID = "https://w3id.org/dialoguekg/id/"
+SCHEMA = "http://schema.org/"
+
+
+def count(value: int, qualifier: str, measure: str = "m", status: str = "") -> Stated:
+    literal = f'"{value}"^^<{XSD.integer}>'
+    return Stated("c", "s", DKG.partyCount, literal, DKG[qualifier], measure, status, "")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "both"),
+    [
+        (count(500, "MoreThan"), count(500, "AsStated"), True),  # one number, two hedges
+        (count(120, "AsStated"), count(122, "Exactly"), True),
+        (count(120, "MoreThan"), count(122, "Exactly"), True),
+        (count(50, "MoreThan"), count(57, "AsStated"), True),  # BRICS 50+ / 54+ / 57
+        (count(54, "MoreThan"), count(57, "AsStated"), True),
+        (count(100, "MoreThan"), count(160, "About"), True),  # Global South forum
+        (count(200, "MoreThan"), count(300, "Nearly"), True),
+        (count(300, "Nearly"), count(300, "Some"), True),
+        (count(1000, "MoreThan"), count(10000, "MoreThan"), False),  # 2021 delegates
+        (count(600, "Nearly"), count(600, "MoreThan"), False),
+        (count(3, "AsStated"), count(4, "AsStated"), False),  # small plain numbers are exact
+    ],
+)
+def test_numbers_are_read_as_the_intervals_their_hedges_allow(
+    a: Stated, b: Stated, both: bool
+) -> None:
+    assert can_both_be_true(a, b) is both
+    assert can_both_be_true(b, a) is both
+
+
+def test_dates_differ_and_texts_are_variants() -> None:
+    def stated(value: str) -> Stated:
+        return Stated("c", "s", "p", value, DKG.AsStated, "", "", "")
+
+    date = f"^^<{XSD.date}>"
+    assert not can_both_be_true(stated(f'"2015-09-07"{date}'), stated(f'"2015-09-08"{date}'))
+    assert can_both_be_true(stated(f'"2015-09-07"{date}'), stated(f'"2015-09-07"{date}'))
+    assert can_both_be_true(stated('"Building a Better World"@en'), stated('"构建美好世界"@zh'))
+    assert not can_both_be_true(stated(f"<{ID}place/beijing>"), stated(f"<{ID}place/shenzhen>"))
+
+
+#: Every fact two claims conflict on, in the real graph: the six real disagreements the issue
+#: found, and three more the interval reading finds (80+ against 200+ experts in 2015; nearly
+#: 600 against more than 600 delegates in 2017; 25 against 26 May 2025).
+CONFLICTS = {
+    ("series/cpc-in-dialogue-with-the-world", SCHEMA + "endDate"),  # 2016 against 2017
+    ("meeting/2015", SCHEMA + "startDate"),  # 7 against 8 September
+    ("meeting/2015", DKG.durationDays),  # 3 against 4 days
+    ("meeting/2015", DKG.delegateCount),
+    ("meeting/2016", SCHEMA + "startDate"),  # 13 against 14 October
+    ("meeting/2017", DKG.durationDays),  # 3 against 4 days over the same dates
+    ("meeting/2017", DKG.delegateCount),
+    ("meeting/2021-summit", DKG.delegateCount),  # 1,000+ against 10,000+
+    ("meeting/cpc-dialogue-with-neighbouring-countries-parties-2025", SCHEMA + "startDate"),
+}
+
+
+def test_the_build_finds_exactly_the_real_conflicts(compiled: Compiled) -> None:
+    found = {(s.removeprefix(ID), p) for s, p in graph_stage.conflicts(compiled.built)}
+    assert found == CONFLICTS
+    # not conflicts: hedges of one number, theme wordings, counts of other things, bounds
+    # that can all be true, a deprecated claim, several values of a set-valued property
+    for fact in [
+        ("meeting/2017", DKG.partyCount),  # 200+ registered, nearly 300, some 300 foreign
+        ("meeting/2017", DKG.countryCount),  # 120 / 120+ / 122
+        ("meeting/2017", DKG.theme),
+        ("meeting/2017", DKG.parallelSessionCount),  # 4 sub-sessions, 5 discussions, 7 topics
+        ("meeting/2017", SCHEMA + "endDate"),  # "13 December" is deprecated: a typo
+        ("meeting/2021-summit", DKG.countryCount),  # countries with local venues
+        ("meeting/2015", DKG.countryCount),  # 18: the panel speakers' countries
+        ("meeting/2016", DKG.delegateCount),  # foreign guests against all delegates
+        ("meeting/2023", DKG.introducedConcept),
+    ]:
+        assert fact not in found, fact
+
+
+def test_query_warnings_and_build_agree_on_the_conflicts(
+    store: LocalStore, project: Project, compiled: Compiled
+) -> None:
+    answer = store.query(find_query("conflicts", project.queries_dir).text)
+    from_query = {
+        (row["entity"]["value"].removeprefix(ID), row["property"]["value"]) for row in answer.rows
+    }
+    assert from_query == CONFLICTS
+    from_build = {(s.removeprefix(ID), p) for s, p in graph_stage.conflicts(compiled.built)}
+    assert from_query == from_build
+
+
+def test_pages_give_each_value_its_verdict(dist: Path, project: Project) -> None:
+    app = web.create_app(dist, project.queries_dir, export.load_context(project.context_file))
+    with TestClient(app) as client:
+        page = client.get("/id/meeting/2017.html").text
+    tables = dict(re.findall(r"<caption>(.*?)</caption>(.*?)</table>", page, re.S))
+    verdicts = {
+        caption: {
+            value: verdict
+            for value, verdict in re.findall(
+                r"<tr>\s*<td>(.*?)</td>.*?<td class=\"verdict\">(.*?)</td>", body, re.S
+            )
+        }
+        for caption, body in tables.items()
+    }
+    assert verdicts["party count"]["more than 200, registered"] == "counts something else"
+    assert verdicts["party count"]["nearly 300"] == "compatible"
+    assert verdicts["party count"]["some 300"] == "counts something else"
+    assert verdicts["duration in days"] == {"3": "conflicts", "4": "conflicts"}
+    assert verdicts["schema:endDate"] == {"2017-12-03": "agrees", "2017-12-13": "deprecated"}
+    assert set(verdicts["theme"].values()) == {"a wording"}  # of one theme, and translations
+    assert re.search(r'class="side-by-side disputed">\s*<caption>duration in days', page)
+    assert re.search(r'class="side-by-side">\s*<caption>party count', page)  # not highlighted
