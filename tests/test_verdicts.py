@@ -117,7 +117,7 @@ def test_pages_give_each_value_its_verdict(dist: Path, project: Project) -> None
         caption: {
             value: verdict
             for value, verdict in re.findall(
-                r"<tr>\s*<td>(.*?)</td>.*?<td class=\"verdict\">(.*?)</td>", body, re.S
+                r"<tr>\s*<td>(.*?)(?:<br>.*?)?</td>.*?<td class=\"verdict\">(.*?)</td>", body, re.S
             )
         }
         for caption, body in tables.items()
@@ -130,3 +130,5 @@ def test_pages_give_each_value_its_verdict(dist: Path, project: Project) -> None
     assert set(verdicts["theme"].values()) == {"a wording"}  # of one theme, and translations
     assert re.search(r'class="side-by-side disputed">\s*<caption>duration in days', page)
     assert re.search(r'class="side-by-side">\s*<caption>party count', page)  # not highlighted
+    # a reprint is not independent: Deshabhimani reprints Yechury's People's Democracy article
+    assert re.search(r"nearly 600<br><span class=\"muted origins\">2 sources, 1 independent", page)

@@ -203,6 +203,8 @@ KINDS: dict[str, Kind] = {
                 Field("language", "lang", SCHEMA.inLanguage),
                 Field("file", "str", DCTERMS.identifier),
                 Field("note", "text", RDFS.comment),
+                Field("republishes", "source", DKG.republishes),
+                Field("copy_of", "str", DKG.copyOf),
             ),
         ),
         Kind(

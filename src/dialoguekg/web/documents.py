@@ -24,6 +24,9 @@ RDF_SUBJECT = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject")
 DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 DCT_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 SCHEMA_URL = ox.NamedNode("http://schema.org/url")
+SCHEMA_PUBLISHER = ox.NamedNode("http://schema.org/publisher")
+REPUBLISHES = ox.NamedNode("https://w3id.org/dialoguekg/def#republishes")
+ORIGIN = (SCHEMA_PUBLISHER, ox.NamedNode("https://w3id.org/dialoguekg/def#copyOf"), REPUBLISHES)
 DATASET_BASE = "https://w3id.org/dialoguekg/"
 
 Node = ox.NamedNode | ox.BlankNode
@@ -41,11 +44,19 @@ def _labelled(store: ox.Store, node: Any) -> list[ox.Triple]:
 
 
 def _source_triples(store: ox.Store, source: Any) -> list[ox.Triple]:
-    """A source's labels and URLs, only when it has both (as the pages cite them)."""
+    """A source's labels and URLs, only when it has both (as the pages cite them), with what
+    tells its origin: its publisher, the publisher it copies, the source it republishes and
+    that one's publisher (agreement counts independent origins)."""
     labels, urls = _labelled(store, source), []
     if labels and isinstance(source, ox.NamedNode | ox.BlankNode):
         urls = _triples(store, source, SCHEMA_URL, None)
-    return labels + urls if urls else []
+    if not urls:
+        return []
+    origin = [t for p in ORIGIN for t in _triples(store, source, p, None)]
+    for t in _triples(store, source, REPUBLISHES, None):
+        if isinstance(t.object, ox.NamedNode):
+            origin += _triples(store, t.object, SCHEMA_PUBLISHER, None)
+    return labels + urls + origin
 
 
 def describe(

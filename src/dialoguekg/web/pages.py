@@ -58,6 +58,7 @@ class ClaimRow:
     status: str = ""
     measure: str = ""
     conflicts: bool = False  # the build found a claim it conflicts with (``verdicts``)
+    origin: str = ""  # whose text the source is: the publisher it copies, or its own
 
     def printed(self) -> str:
         """The value as the source bounds it: "nearly 300", "more than 200, registered"
@@ -77,6 +78,12 @@ class Stated:
     sources: tuple[ClaimRow, ...]
     verdict: str = ""
 
+    @property
+    def origins(self) -> int:
+        """How many independent origins state the value: copies and reprints of one
+        publisher's text count once."""
+        return len({c.origin or c.source.text for c in self.sources})
+
 
 def side_by_side(rows: list[ClaimRow]) -> list[tuple[str, list[Stated]]]:
     """The facts that have more than one claim, each with its values grouped as printed:
@@ -94,6 +101,26 @@ def side_by_side(rows: list[ClaimRow]) -> list[tuple[str, list[Stated]]]:
         for fact, groups in sorted(by_fact.items())
         if sum(len(claims) for claims in groups.values()) > 1
     ]
+
+
+def _origins(triples: list[ox.Triple]) -> dict[str, str]:
+    """Each source's origin by the page path of the source: the publisher whose text it
+    copies, else the publisher of the source it republishes, else its own publisher."""
+    dkg = PREFIXES["dkg"]
+    said: dict[str, dict[str, str]] = {}
+    for t in triples:
+        said.setdefault(text(t.subject), {})[t.predicate.value] = text(t.object)
+    found = {}
+    for source, props in said.items():
+        republished = said.get(props.get(dkg + "republishes", ""), {})
+        origin = (
+            props.get(dkg + "copyOf")
+            or republished.get("http://schema.org/publisher")
+            or props.get("http://schema.org/publisher")
+        )
+        if origin and source.startswith(str(ID)):
+            found[page_of(source)] = origin
+    return found
 
 
 def _verdicts(groups: dict[tuple[str, str], list[ClaimRow]]) -> list[Stated]:
@@ -152,6 +179,7 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
         if t.predicate.value == rdf + "subject" and text(t.object) == iri
     }
     claims: dict[str, dict[str, Value]] = {node: {} for node in claim_nodes}
+    origins = _origins(triples)
     for t in triples:
         subject, predicate = text(t.subject), t.predicate.value
         if subject == iri:
@@ -161,6 +189,7 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
         elif text(t.object) == iri:
             backlinks.add((value_of(site, t.subject, labels), site.label_of_term(predicate)))
     empty = Value("")
+    derived = "http://www.w3.org/ns/prov#wasDerivedFrom"
     rows = sorted(
         (
             ClaimRow(
@@ -174,6 +203,7 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
                 status=claim.get(dkg + "countStatus", empty).text,
                 measure=claim.get(dkg + "measure", empty).text,
                 conflicts=dkg + "conflictsWith" in claim,
+                origin=origins.get(claim.get(derived, empty).href or "", ""),
             )
             for claim in claims.values()
         ),

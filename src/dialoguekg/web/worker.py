@@ -156,8 +156,11 @@ def main() -> None:
             stdout.flush()
             return
     store = ox.Store.read_only(settings["store"])
-    write_frame(stdout, json.dumps({"status": "ready", "pid": os.getpid()}).encode())
-    stdout.flush()
+    try:
+        write_frame(stdout, json.dumps({"status": "ready", "pid": os.getpid()}).encode())
+        stdout.flush()
+    except BrokenPipeError:
+        return  # the server closed its pool while this worker started: nothing to answer
     while (payload := read_frame(stdin)) is not None:
         try:
             header, body = evaluate(store, json.loads(payload), settings["context"])
