@@ -393,21 +393,27 @@ def conflicts(built: Built) -> list[tuple[str, str]]:
     return sorted({(a.subject, a.predicate) for a, _ in _conflicting(built.claims)})
 
 
-def _conflicting(rows: list[ClaimRow]) -> Iterator[tuple[verdicts.Stated, verdicts.Stated]]:
-    stated = (
+def _stated(rows: list[ClaimRow]) -> list[verdicts.Stated]:
+    return [
         verdicts.Stated(
             r.node, r.subject, r.predicate, r.value, r.qualifier, r.measure, r.status, r.rank
         )
         for r in rows
-    )
-    return verdicts.conflicting_pairs(stated, frozenset(SET_VALUED))
+    ]
+
+
+def _conflicting(rows: list[ClaimRow]) -> Iterator[tuple[verdicts.Stated, verdicts.Stated]]:
+    return verdicts.conflicting_pairs(_stated(rows), frozenset(SET_VALUED))
 
 
 def conflict_triples(rows: list[ClaimRow]) -> Iterator[Triple]:
-    """``dkg:conflictsWith`` both ways between every two claims that conflict."""
+    """``dkg:conflictsWith`` both ways between every two claims that conflict, and each
+    claim's ``dkg:verdict`` against the others on its fact."""
     for a, b in _conflicting(rows):
         yield nt.iri(a.node), nt.iri(DKG.conflictsWith), nt.iri(b.node)
         yield nt.iri(b.node), nt.iri(DKG.conflictsWith), nt.iri(a.node)
+    for node, verdict in verdicts.verdicts(_stated(rows), frozenset(SET_VALUED)).items():
+        yield nt.iri(node), nt.iri(DKG.verdict), nt.iri(DKG[verdict])
 
 
 def derive_plain_triples(rows: list[ClaimRow]) -> Iterator[Triple]:

@@ -1405,10 +1405,15 @@ def _claims_of_field(
                 if item.get(q.name) is not None:
                     qualifiers[q.name] = _check_scalar(q, item[q.name], where)
             item = item["value"]
-        if "counted" in qualifiers and "measure" not in qualifiers:
+        if ("counted" in qualifiers or f.name.endswith("_count")) and "measure" not in qualifiers:
             raise where.fail(
-                f"{f.name}: a claim that says what it counted needs the measure it counts",
+                f"{f.name}: a count needs the measure it counts, to be compared with others",
                 "measure: one of " + ", ".join(_MEASURES),
+            )
+        misplaced = [k for k in ("measure", "status") if k in qualifiers]
+        if misplaced and not f.name.endswith("_count"):
+            raise where.fail(
+                f"{f.name}: {misplaced[0]} is for counts only", "it on a *_count field"
             )
         if "lang" in qualifiers and f.type != "text":
             raise where.fail(

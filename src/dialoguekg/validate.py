@@ -143,11 +143,13 @@ def _compile(text: bytes, name: str) -> Shapes:
 # Where sources disagree (a warning, the same for both engines)
 # ---------------------------------------------------------------------------------------------
 
-_CONFLICTS = f"""SELECT ?s ?p ?o ?other ?label ?other_label WHERE {{
+_CONFLICTS = f"""SELECT ?s ?p ?o ?other ?label ?other_label ?q ?other_q WHERE {{
     ?a <{DKG.conflictsWith}> ?b . FILTER (STR(?a) < STR(?b))
     ?a <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o ;
        <{PROV.wasDerivedFrom}> ?source .
     ?b <{RDF.object}> ?other ; <{PROV.wasDerivedFrom}> ?other_source .
+    OPTIONAL {{ ?a <{DKG.countQualifier}> ?q }}
+    OPTIONAL {{ ?b <{DKG.countQualifier}> ?other_q }}
     OPTIONAL {{ ?source <{RDFS.label}> ?label }}
     OPTIONAL {{ ?other_source <{RDFS.label}> ?other_label }} }}"""
 
@@ -164,12 +166,27 @@ def disagreements(data: ox.Store) -> list[RawResult]:
             row["p"],
             row["o"],
             "SourcesDisagree",
-            f"sources disagree: {_shown(row['o'])} per {_shown(row['label'])}; "
-            f"{_shown(row['other'])} per {_shown(row['other_label'])}",
+            f"sources disagree: {_hedged(row['o'], row['q'])} per {_shown(row['label'])}; "
+            f"{_hedged(row['other'], row['other_q'])} per {_shown(row['other_label'])}",
         )
         for row in rows
     }
     return sorted(found, key=str)
+
+
+#: How a message prints a count's hedge ("nearly 600"); as-stated and exact print none.
+_HEDGES = {
+    DKG.MoreThan: "more than ",
+    DKG.Nearly: "nearly ",
+    DKG.About: "about ",
+    DKG.Some: "some ",
+}
+
+
+def _hedged(value: Term, qualifier: Term | None) -> str:
+    """A claimed value with its hedge, as the source printed it."""
+    hedge = _HEDGES.get(qualifier.value, "") if isinstance(qualifier, ox.NamedNode) else ""
+    return hedge + _shown(value)
 
 
 def _shown(term: Term | None) -> str:

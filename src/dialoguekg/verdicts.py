@@ -3,7 +3,8 @@ warnings, ``query conflicts`` and the entity pages (through the ``dkg:conflictsW
 the build writes).
 
 Two claims conflict when neither is deprecated, they are about the same subject and property,
-count the same measure with the same status, and their values cannot both be true:
+count the same measure with the same status (or one gives no status), and their values cannot
+both be true:
 
 - a number is read as the interval its hedge allows: exactly 122 is [122, 122]; a round number
   given plainly ("500", "120") is about it, ±10%; "about" and "some" ±10%; "nearly 300" is
@@ -87,18 +88,58 @@ def can_both_be_true(a: Stated, b: Stated) -> bool:
     return a.value == b.value or (_is_text(a.value) and _is_text(b.value))
 
 
+def comparable(a: Stated, b: Stated) -> bool:
+    """Whether two claims on one fact state the same thing: the same measure, and the same
+    status where both give one (a count with no status may be of any)."""
+    return a.measure == b.measure and (a.status == b.status or not a.status or not b.status)
+
+
+def _facts(claims: Iterable[Stated]) -> Iterator[list[Stated]]:
+    """The claims grouped by fact (subject and property), each group in node order."""
+    facts: dict[tuple[str, str], list[Stated]] = defaultdict(list)
+    for claim in claims:
+        facts[(claim.subject, claim.predicate)].append(claim)
+    for fact in facts.values():
+        yield sorted(fact, key=lambda c: c.node)
+
+
 def conflicting_pairs(
     claims: Iterable[Stated], set_valued: frozenset[str]
 ) -> Iterator[tuple[Stated, Stated]]:
     """Every pair of claims that conflict, each pair once (ordered by node)."""
-    groups: dict[tuple[str, ...], list[Stated]] = defaultdict(list)
-    for claim in claims:
-        if claim.rank == DKG.DeprecatedRank or claim.predicate in set_valued:
+    for fact in _facts(claims):
+        live = [c for c in fact if c.rank != DKG.DeprecatedRank]
+        if not live or live[0].predicate in set_valued:
             continue
-        groups[(claim.subject, claim.predicate, claim.measure, claim.status)].append(claim)
-    for group in groups.values():
-        ordered = sorted(group, key=lambda c: c.node)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                if not can_both_be_true(a, b):
+        for i, a in enumerate(live):
+            for b in live[i + 1 :]:
+                if comparable(a, b) and not can_both_be_true(a, b):
                     yield a, b
+
+
+def verdicts(claims: Iterable[Stated], set_valued: frozenset[str]) -> dict[str, str]:
+    """Each claim's verdict against the other claims on its fact, by node: ``Deprecated``;
+    ``Conflicts`` (with a comparable claim); ``CountsSomethingElse`` (no other claim counts
+    the same measure and status); ``Agrees`` (every comparable claim states its value with
+    its hedge); ``AWording`` (texts: a wording or translation of one text); ``Compatible``."""
+    found: dict[str, str] = {}
+    for fact in _facts(claims):
+        live = [c for c in fact if c.rank != DKG.DeprecatedRank]
+        for claim in fact:
+            others = [o for o in live if o is not claim and comparable(claim, o)]
+            if claim.rank == DKG.DeprecatedRank:
+                verdict = "Deprecated"
+            elif claim.predicate not in set_valued and any(
+                not can_both_be_true(claim, o) for o in others
+            ):
+                verdict = "Conflicts"
+            elif not others and len(live) > 1:
+                verdict = "CountsSomethingElse"
+            elif all((o.value, o.qualifier) == (claim.value, claim.qualifier) for o in others):
+                verdict = "Agrees"
+            elif _is_text(claim.value) and all(_is_text(o.value) for o in others):
+                verdict = "AWording"
+            else:
+                verdict = "Compatible"
+            found[claim.node] = verdict
+    return found

@@ -59,6 +59,7 @@ class ClaimRow:
     measure: str = ""
     conflicts: bool = False  # the build found a claim it conflicts with (``verdicts``)
     origin: str = ""  # whose text the source is: the publisher it copies, or its own
+    verdict: str = ""  # the build's, against the other claims on the fact
 
     def printed(self) -> str:
         """The value as the source bounds it: "nearly 300", "more than 200, registered"
@@ -86,15 +87,12 @@ class Stated:
 
 
 def side_by_side(rows: list[ClaimRow]) -> list[tuple[str, list[Stated]]]:
-    """The facts that have more than one claim, each with its values grouped as printed:
-    the 2017 party count is a handful of rows (more than 200, registered; nearly 300; some
-    300…), each with its sources and its verdict: it conflicts (the build found a claim it
-    cannot be true with), it counts something else (another measure or status than the
-    fact's most claimed one), it is compatible with the other values, or it agrees (the
-    only value)."""
-    by_fact: dict[str, dict[tuple[str, str], list[ClaimRow]]] = {}
+    """The facts that have more than one claim, each with its values grouped as printed and
+    by measure: the 2017 party count is a handful of rows (more than 200, registered; nearly
+    300; some 300…), each with its sources and the verdict the build gave its claims."""
+    by_fact: dict[str, dict[tuple[str, ...], list[ClaimRow]]] = {}
     for row in rows:
-        key = (row.printed(), row.rank)
+        key = (row.printed(), row.rank, row.measure, row.status)
         by_fact.setdefault(row.property, {}).setdefault(key, []).append(row)
     return [
         (fact, _verdicts(groups))
@@ -123,32 +121,16 @@ def _origins(triples: list[ox.Triple]) -> dict[str, str]:
     return found
 
 
-def _verdicts(groups: dict[tuple[str, str], list[ClaimRow]]) -> list[Stated]:
-    """Each value of one fact with its verdict (see ``side_by_side``)."""
-    counts: dict[tuple[str, str], int] = {}
-    for claims in groups.values():
-        for c in claims:
-            counts[(c.measure, c.status)] = counts.get((c.measure, c.status), 0) + 1
-    main = max(sorted(counts), key=lambda k: counts[k])
+#: The verdicts the build writes, most telling first: a row of several claims shows the first.
+SEVERITY = ("conflicts", "counts something else", "compatible", "a wording", "agrees")
+
+
+def _verdicts(groups: dict[tuple[str, ...], list[ClaimRow]]) -> list[Stated]:
+    """Each value of one fact with the verdict the build gave its claims (``verdicts``)."""
     shown = []
-    for (printed, rank), claims in groups.items():
-        kinds = {(c.measure, c.status) for c in claims}
-        if any(c.conflicts for c in claims):
-            verdict = "conflicts"
-        elif rank.lower().startswith("deprecated"):
-            verdict = "deprecated"
-        elif main not in kinds:
-            verdict = "counts something else"
-        elif len(groups) > 1 and all(c.value.lang for g in groups.values() for c in g):
-            verdict = "a wording"  # of one text (a theme, a title): variants, never rivals
-        else:
-            alike = [
-                (p, r)
-                for (p, r), g in groups.items()
-                if any((c.measure, c.status) == main for c in g)
-                and not r.lower().startswith("deprecated")
-            ]
-            verdict = "agrees" if len(alike) == 1 else "compatible"
+    for (printed, rank, *_), claims in groups.items():
+        given = {c.verdict for c in claims}
+        verdict = next((v for v in SEVERITY if v in given), min(given))
         shown.append(Stated(printed, rank, tuple(claims), verdict))
     return shown
 
@@ -203,6 +185,7 @@ def view(site: Terms, iri: str, triples: list[ox.Triple]) -> dict[str, Any]:
                 status=claim.get(dkg + "countStatus", empty).text,
                 measure=claim.get(dkg + "measure", empty).text,
                 conflicts=dkg + "conflictsWith" in claim,
+                verdict=claim.get(dkg + "verdict", empty).text,
                 origin=origins.get(claim.get(derived, empty).href or "", ""),
             )
             for claim in claims.values()
