@@ -41,6 +41,8 @@ def count(value: int, qualifier: str, measure: str = "m", status: str = "") -> S
         (count(1000, "MoreThan"), count(10000, "MoreThan"), False),  # 2021 delegates
         (count(600, "Nearly"), count(600, "MoreThan"), False),
         (count(3, "AsStated"), count(4, "AsStated"), False),  # small plain numbers are exact
+        (count(0, "MoreThan"), count(0, "MoreThan"), True),  # never an empty interval
+        (count(0, "Nearly"), count(0, "Nearly"), True),
     ],
 )
 def test_numbers_are_read_as_the_intervals_their_hedges_allow(

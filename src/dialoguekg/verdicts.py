@@ -49,9 +49,9 @@ def interval(number: float, qualifier: str) -> tuple[float, float]:
     hedge = qualifier.rsplit("#", 1)[-1]
     step = 1e-9
     if hedge == "MoreThan":
-        return number + step, 2 * number
+        return number + step, max(2 * number, number + 1)  # "more than 0" is not empty
     if hedge == "Nearly":
-        return 0.9 * number, number - step
+        return min(0.9 * number, number - step), number - step
     if hedge in ("About", "Some") or (
         hedge == "AsStated" and number >= ROUND_FROM and number % 10 == 0
     ):
