@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -142,3 +143,26 @@ def serving(app: Starlette, port: int | None = None) -> Iterator[tuple[str, int]
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def chrome_options(binary: str, profile: str) -> Any:
+    """Headless Chromium as the browser tests drive it: no network of its own, the fresh
+    profile folder ``profile``, one window size."""
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    return options

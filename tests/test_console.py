@@ -31,7 +31,7 @@ from dialoguekg.vocab import ID
 from dialoguekg.web.engine import EngineMissingError, copy_engine
 from dialoguekg.web.static import write_site
 
-from .conftest import ROOT
+from .conftest import ROOT, chrome_options
 
 ASSETS = ROOT / "assets"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -191,22 +191,8 @@ def browser() -> Iterator[Any]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="dialoguekg-chromium-")
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,900",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
+    options = chrome_options(CHROMIUM, profile)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(WAIT)

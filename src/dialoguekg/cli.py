@@ -125,14 +125,10 @@ SETTINGS: tuple[Setting, ...] = (
         ("serve",),
         "SECONDS",
     ),
-    Setting(
-        "reconcile_batch", "50", "queries one reconciliation batch may hold", ("serve",), "N"
-    ),
+    Setting("reconcile_batch", "50", "queries one reconciliation batch may hold", ("serve",), "N"),
     Setting("max_head", "16384", "bytes of a request line and headers (431)", ("serve",), "BYTES"),
     Setting("max_answer", "16000000", "bytes of one SPARQL answer (400)", ("serve",), "BYTES"),
-    Setting(
-        "max_connections", "1024", "connections open at once (503 beyond)", ("serve",), "N"
-    ),
+    Setting("max_connections", "1024", "connections open at once (503 beyond)", ("serve",), "N"),
     Setting(
         "cache_mib",
         "128",
@@ -298,6 +294,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _built(args: argparse.Namespace) -> tuple[Project, Path]:
+    """The project and its built graph (``--dist``), built first if it is missing."""
+    project, data_dir = _project_and_data(args)
+    dist = Path(_setting(args, "dist") or "dist")
+    if not (dist / "dialoguekg.nq").is_file():
+        _progress(f"no built graph in {dist}: building it")
+        _build(project, data_dir, dist)
+    return project, dist
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the graph as Linked Data with a SPARQL endpoint (builds dist/ first if missing)."""
     from . import export
@@ -341,11 +347,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = ServeSettings(
         **values, base=_base(args), allow_service=allow == "yes", public_url=public_url
     )
-    project, data_dir = _project_and_data(args)
-    dist = Path(_setting(args, "dist") or "dist")
-    if not (dist / "dialoguekg.nq").is_file():
-        _progress(f"no built graph in {dist}: building it")
-        _build(project, data_dir, dist)
+    project, dist = _built(args)
     context = export.load_context(project.context_file)
     application = app.create_asgi(dist, project.queries_dir, context, settings)
     _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")
@@ -359,11 +361,7 @@ def cmd_static(args: argparse.Namespace) -> int:
     from . import export
     from .web.static import write_site
 
-    project, data_dir = _project_and_data(args)
-    dist = Path(_setting(args, "dist") or "dist")
-    if not (dist / "dialoguekg.nq").is_file():
-        _progress(f"no built graph in {dist}: building it")
-        _build(project, data_dir, dist)
+    project, dist = _built(args)
     context = export.load_context(project.context_file)
     out = Path(args.out)
     written = write_site(dist, out, project.queries_dir, context, project.root / "assets")
