@@ -38,6 +38,7 @@ from .sources import (
     Name,
     Record,
     SourceData,
+    participant_key,
 )
 from .vocab import (
     DCTERMS,
@@ -167,7 +168,7 @@ def node_of(record: Record) -> str:
     segment = IRI_SEGMENT[record.kind]
     if record.kind == "participations":
         v = record.values
-        key = ".".join((v["event"].replace("/", "-"), v["person"], v["role"], v["source"]))
+        key = ".".join((v["event"].replace("/", "-"), participant_key(v), v["role"], v["source"]))
         return entity_iri(segment, key)
     return entity_iri(segment, record.key)
 
@@ -270,15 +271,16 @@ def _derived_label(record: Record, labels: dict[str, str]) -> str | None:
         return source_label(v)
     if record.kind not in ("memberships", "participations"):
         return None
-    person = labels["person/" + v["person"]]
     if record.kind == "memberships":
+        person = labels["person/" + v["person"]]
         parts = [labels.get("role/" + v["role"])] if "role" in v else []
         if "organisation" in v:
             parts.append(labels.get(v["organisation"]))
         when = f" ({v['as_of']})" if "as_of" in v else ""
         return f"{person}: {', '.join(p for p in parts if p)}{when}"
+    who = labels["person/" + v["person"]] if "person" in v else labels[v["on_behalf_of"]]
     role = labels["role/" + v["role"]].lower()
-    return f"{person}: {role}, {labels[v['event']]}"
+    return f"{who}: {role}, {labels[v['event']]}"
 
 
 def _labels_from_wikidata(record: Record) -> Iterator[Triple]:
@@ -378,6 +380,8 @@ _MEASURES = next(q for q in CLAIM_QUALIFIERS if q.name == "measure").values
 #: Properties that may hold several values at once: different values are not a disagreement.
 SET_VALUED = (
     SCHEMA.organizer,
+    DKG.host,
+    DKG.coHost,
     SCHEMA.location,
     SCHEMA.locationCreated,
     DKG.contextEvent,

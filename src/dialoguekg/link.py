@@ -89,7 +89,9 @@ def targets(data: sources.SourceData, everything: bool = False) -> list[Target]:
     links = {str(r.values["entity"]): str(r.values["qid"]) for r in data.records["links"]}
     party_of: dict[str, str] = {}
     for record in data.records["participations"]:
-        if str(record.values.get("on_behalf_of", "")).startswith("party/"):
+        if "person" in record.values and str(record.values.get("on_behalf_of", "")).startswith(
+            "party/"
+        ):
             party_of.setdefault(
                 f"person/{record.values['person']}", str(record.values["on_behalf_of"])
             )

@@ -85,14 +85,15 @@ class Kind:
         return {f.name: f for f in self.fields}
 
 
-def _common(*extra: Field, source_many: bool = False) -> tuple[Field, ...]:
+def _common(*extra: Field) -> tuple[Field, ...]:
+    """The fields every named kind has; its ``source`` may be one source or a list."""
     return (
         Field("id", "key", required=True),
         Field("name", "text", RDFS.label, required=True),
         Field("alt_names", "names", SKOS.altLabel),
         Field("description", "text", SCHEMA.description),
         *extra,
-        Field("source", "sources" if source_many else "source", required=True),
+        Field("source", "sources", required=True),
     )
 
 
@@ -127,6 +128,13 @@ _MEASURES = {
     "topics": DKG.TopicsMeasure,
     "points": DKG.PointsMeasure,
     "venues": DKG.VenuesMeasure,
+}
+#: What a source says of a participation: it was announced (before the meeting; the source
+#: does not confirm it took place), it took place, or the participant sent a message only.
+PARTICIPATION_STATUSES = {
+    "announced": DKG.Announced,
+    "attended": DKG.Attended,
+    "sent-message": DKG.SentMessage,
 }
 RANKS = {"preferred": DKG.PreferredRank, "normal": DKG.NormalRank, "deprecated": DKG.DeprecatedRank}
 
@@ -214,7 +222,6 @@ KINDS: dict[str, Kind] = {
             _common(
                 Field("iso3", "iso3", DKG.iso3166Alpha3, required=True),
                 Field("continent", "text", DKG.continent, required=True),
-                source_many=True,
             ),
         ),
         Kind(
@@ -250,10 +257,9 @@ KINDS: dict[str, Kind] = {
             _common(
                 Field("abbreviation", "str", SKOS.altLabel),
                 Field("country", "ref:countries", DKG.country, required=True),
-                source_many=True,
             ),
         ),
-        Kind("persons", "persons.yaml", (DKG.Person,), _common(source_many=True)),
+        Kind("persons", "persons.yaml", (DKG.Person,), _common()),
         Kind(
             "roles",
             "roles.yaml",
@@ -363,6 +369,10 @@ KINDS: dict[str, Kind] = {
                     claim=True,
                     kinds=("organisations", "parties"),
                 ),
+                Field("hosts", "ref", DKG.host, claim=True, kinds=("organisations", "parties")),
+                Field(
+                    "co_hosts", "ref", DKG.coHost, claim=True, kinds=("organisations", "parties")
+                ),
                 Field("theme", "text", DKG.theme, claim=True),
                 Field("duration_days", "int", DKG.durationDays, claim=True),
                 Field("party_count", "int", DKG.partyCount, claim=True),
@@ -378,7 +388,6 @@ KINDS: dict[str, Kind] = {
                 ),
                 Field("context_event", "ref:events", DKG.contextEvent, claim=True),
                 Field("introduced_concepts", "ref:concepts", DKG.introducedConcept, claim=True),
-                source_many=True,
             ),
         ),
         Kind(
@@ -399,7 +408,6 @@ KINDS: dict[str, Kind] = {
                 Field("adopted_at", "ref:meetings", DKG.adoptedAt, required=True),
                 Field("date", "date", SCHEMA.dateCreated, claim=True),
                 Field("point_count", "int", DKG.pointCount, claim=True),
-                source_many=True,
             ),
         ),
         Kind(
@@ -418,7 +426,6 @@ KINDS: dict[str, Kind] = {
                 Field("date", "date", SCHEMA.dateCreated, claim=True),
                 Field("location", "ref:places", SCHEMA.locationCreated, claim=True),
                 Field("duration_minutes", "int", DKG.durationMinutes, claim=True),
-                source_many=True,
             ),
         ),
         Kind(
@@ -449,10 +456,11 @@ KINDS: dict[str, Kind] = {
             "participations.yaml",
             (DKG.Participation,),
             (
-                Field("person", "ref:persons", DKG.participant, required=True),
+                Field("person", "ref:persons", DKG.participant),
                 Field("event", "ref", DKG.event, required=True, kinds=("meetings", "sessions")),
                 Field("role", "ref:roles", DKG.inRole, required=True),
                 Field("on_behalf_of", "ref", DKG.onBehalfOf, kinds=("parties", "organisations")),
+                Field("status", "enum", DKG.participationStatus, values=PARTICIPATION_STATUSES),
                 Field("positions", "refs:memberships", DKG.position),
                 Field("title_as_printed", "str", DKG.titleAsPrinted),
                 Field("quote", "str", DKG.quote),
@@ -1600,6 +1608,14 @@ def _check_sessions_within_meetings(data: SourceData) -> None:
             )
 
 
+def participant_key(values: dict[str, Any]) -> str:
+    """Who a participation is of, for its IRI: the person's id, else the party's or
+    organisation's ``kind-id`` (a party that took part with no person named)."""
+    if "person" in values:
+        return str(values["person"])
+    return str(values["on_behalf_of"]).replace("/", "-")
+
+
 def _check_consistency(data: SourceData) -> None:
     """What references alone cannot say: a participant's positions are their own, one record
     per participation, one link per entity and one entity per Wikidata item."""
@@ -1608,18 +1624,23 @@ def _check_consistency(data: SourceData) -> None:
     for record in data.records["participations"]:
         v = record.values
         where = _Where(record.origin.path, record.origin.line, record.describe())
+        if "person" not in v and "on_behalf_of" not in v:
+            raise where.fail(
+                "a participation names no one: neither person nor on_behalf_of",
+                "person (a person id), on_behalf_of (kind/id), or both",
+            )
         for position in v.get("positions", []):
-            if person_of[position] != v["person"]:
+            if person_of[position] != v.get("person"):
                 raise where.fail(
                     f"position {_shown(position)} is a membership of {person_of[position]}, "
-                    f"not of {v['person']}",
+                    f"not of {v.get('person', 'the participant: the record names no person')}",
                     "memberships of the participant",
                 )
-        key = (str(v["event"]), str(v["person"]), str(v["role"]), str(v["source"]))
+        key = (str(v["event"]), participant_key(v), str(v["role"]), str(v["source"]))
         if key in seen:
             first = seen[key]
             raise where.fail(
-                f"the same person, event, role and source as record {first.key} "
+                f"the same participant, event, role and source as record {first.key} "
                 f"(line {first.origin.line})",
                 "one record each",
             )
