@@ -142,7 +142,7 @@ class Statement:
     value: str
     qualifiers: tuple[tuple[str, str], ...]
     source: str
-    fact: str
+    fact: str = field(compare=False)  # two facts that make the same row make it once
 
 
 @dataclass
@@ -173,9 +173,12 @@ class Batch:
 def collect(store: ox.Store, *, create_missing: bool = False) -> Batch:
     """The statements the built graph in ``store`` supports (and, with ``create_missing``,
     the new meeting items), in a deterministic order. Only constant queries are run."""
+    rows = _select(store, MEMBERSHIPS)
     statements = sorted(
-        Statement(row["subject"], row["property"], row["value"], (), row["source"], row["fact"])
-        for row in _select(store, MEMBERSHIPS)
+        {
+            Statement(r["subject"], r["property"], r["value"], (), r["source"], r["fact"])
+            for r in rows
+        }
     )
     batch = Batch(statements, [], {})
     if create_missing:
