@@ -64,8 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "dist",
         "dist",
-        "folder of a built graph to query, serve or publish",
-        ("query", "serve", "static", "push"),
+        "folder of a built graph to query, serve, publish or write statements from",
+        ("query", "serve", "static", "push", "link"),
     ),
     Setting(
         "endpoint",
@@ -373,8 +373,9 @@ def cmd_static(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    """Find and score Wikidata items for unlinked entities into a review file, or merge the
-    rows a person accepted (--accept FILE) into data/links.yaml."""
+    """Find and score Wikidata items for unlinked entities into a review file, merge the
+    rows a person accepted (--accept FILE) into data/links.yaml, or write the graph's sourced
+    facts about linked entities as QuickStatements (--statements FILE)."""
     import datetime as dt
 
     from . import link, sources
@@ -384,6 +385,21 @@ def cmd_link(args: argparse.Namespace) -> int:
         retrieved = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
     except ValueError as exc:
         raise DialogueKGError(f"--date {args.date!r} is not a date; expected YYYY-MM-DD") from exc
+    if args.statements:
+        from . import statements
+
+        project, _ = _project_and_data(args)
+        out = Path(args.statements)
+        batch = statements.write(
+            Path(_setting(args, "dist") or "dist"),
+            out,
+            project.root,
+            retrieved,
+            create_missing=args.create_missing,
+        )
+        for line in statements.summary(batch, out):
+            _progress(line)
+        return 0
     if args.labels:
         endpoint = _setting(args, "endpoint") or link.WIKIDATA_SPARQL
         languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
@@ -523,7 +539,20 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--date",
                 metavar="YYYY-MM-DD",
-                help="retrieval date the accepted links cite [default today]",
+                help="retrieval date the accepted links cite, and the date the statements' "
+                "references give as retrieved (S813) [default today]",
+            )
+            sub.add_argument(
+                "--statements",
+                metavar="FILE",
+                help="write QuickStatements v1 for the built graph's sourced facts about "
+                "entities with a checked Wikidata id (see --dist)",
+            )
+            sub.add_argument(
+                "--create-missing",
+                action="store_true",
+                help="with --statements: also CREATE an item for each meeting with no "
+                "Wikidata id (check first that none exists)",
             )
             sub.add_argument(
                 "--backoff",
