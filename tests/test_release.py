@@ -7,12 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+import yaml
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 from starlette.testclient import TestClient
 
 import dialoguekg
@@ -104,3 +108,99 @@ def test_the_server_answers_the_versioned_dumps_beside_the_latest(
     assert other.status_code == 404
     assert f"holds release {release.VERSION} only" in other.text
     assert client.get(f"/dumps/{release.VERSION}/nothing.nt").status_code == 404
+
+
+def test_citation_cff_is_valid_and_names_this_release() -> None:
+    cffconvert = Path(sys.executable).parent / "cffconvert"
+    checked = subprocess.run(
+        [str(cffconvert), "--validate", "--infile", str(ROOT / "CITATION.cff")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["version"] == release.VERSION
+    assert str(citation["date-released"]) == release.DATE
+    assert release.Release(release.VERSION, release.DATE).dataset_iri in {
+        i["value"] for i in citation["identifiers"]
+    }
+
+
+def test_the_changelog_begins_with_this_release() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[(.+?)\] - (\S+)$", text, re.MULTILINE)
+    assert headings[0] == (release.VERSION, release.DATE)
+    assert [v for v, _ in headings] == [r.version for r in release.RELEASES]
+
+
+SCHEMA = "http://schema.org/"
+
+
+def _dataset_on_home_page(client: TestClient) -> tuple[ox.Store, ox.NamedNode]:
+    page = client.get("/").text
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+    assert len(scripts) == 1
+    store = ox.Store()
+    store.extend(ox.parse(scripts[0].encode(), format=ox.RdfFormat.JSON_LD))
+    node = ox.NamedNode(f"{DATASET}/{release.VERSION}")
+    types = [q.object for q in store.quads_for_pattern(node, ox.NamedNode(str(RDF.type)), None)]
+    assert types == [ox.NamedNode(SCHEMA + "Dataset")]
+    return store, node
+
+
+def _values(store: ox.Store, node: ox.NamedNode | ox.BlankNode, name: str) -> list[str]:
+    found = store.quads_for_pattern(node, ox.NamedNode(SCHEMA + name), None)
+    return sorted(q.object.value for q in found if not isinstance(q.object, ox.Triple))
+
+
+def test_the_home_page_describes_the_release_as_a_schema_org_dataset(
+    client: TestClient, dist: Path, compiled: Compiled
+) -> None:
+    store, node = _dataset_on_home_page(client)
+    assert _values(store, node, "name") == [export.TITLE]
+    assert _values(store, node, "description") == [export.DESCRIPTION]
+    assert _values(store, node, "license") == [export.DATA_LICENSE]
+    assert _values(store, node, "url") == ["https://w3id.org/dialoguekg/"]
+    assert _values(store, node, "version") == [release.VERSION]
+    assert _values(store, node, "datePublished") == [release.DATE]
+    assert "knowledge graph" in _values(store, node, "keywords")
+    (creator,) = store.quads_for_pattern(node, ox.NamedNode(SCHEMA + "creator"), None)
+    assert isinstance(creator.object, ox.BlankNode)
+    assert _values(store, creator.object, "name") == [export.PUBLISHER]
+    rows = compiled.store.query("""
+        PREFIX schema: <http://schema.org/>
+        SELECT (MIN(?s) AS ?first) (MAX(?last) AS ?end) WHERE {
+          ?m a <https://w3id.org/dialoguekg/def#Meeting> ; schema:startDate ?s .
+          OPTIONAL { ?m schema:endDate ?e } BIND (COALESCE(?e, ?s) AS ?last) }""")
+    assert isinstance(rows, ox.QuerySolutions)
+    row = next(iter(rows))
+    span = f"{row['first'].value}/{row['end'].value}"
+    assert _values(store, node, "temporalCoverage") == [span]
+    places = {
+        tuple(_values(store, q.object, "name") + _values(store, q.object, "sameAs"))
+        for q in store.quads_for_pattern(node, ox.NamedNode(SCHEMA + "spatialCoverage"), None)
+        if isinstance(q.object, ox.BlankNode)
+    }
+    assert ("Beijing", "http://www.wikidata.org/entity/Q956") in places
+    assert ("Chongqing",) in places
+
+
+def test_the_home_pages_downloads_are_the_files_in_dist(client: TestClient, dist: Path) -> None:
+    store, node = _dataset_on_home_page(client)
+    sums = dict(
+        reversed(line.split("  ", 1))
+        for line in (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+    )
+    found = {}
+    for quad in store.quads_for_pattern(node, ox.NamedNode(SCHEMA + "distribution"), None):
+        download = quad.object
+        assert isinstance(download, ox.BlankNode)
+        (url,) = _values(store, download, "contentUrl")
+        name = url.rsplit("/", 1)[1]
+        assert url == f"https://w3id.org/dialoguekg/dumps/{release.VERSION}/{name}"
+        assert _values(store, download, "sha256") == [sums[name]]
+        assert _values(store, download, "contentSize") == [f"{(dist / name).stat().st_size} B"]
+        (media,) = _values(store, download, "encodingFormat")
+        found[name] = media
+    assert found == {f"dialoguekg.{f.suffix}": f.media_type for f in export.FORMATS}
