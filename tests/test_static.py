@@ -25,6 +25,7 @@ from dialoguekg import export
 from dialoguekg.cli import main
 from dialoguekg.errors import DialogueKGError
 from dialoguekg.project import Project
+from dialoguekg.release import VERSION
 from dialoguekg.web import app as web
 from dialoguekg.web.settings import ServeSettings
 from dialoguekg.web.site import Site
@@ -103,6 +104,7 @@ def test_the_site_has_the_dumps_description_and_host_rules(site: Path, dist: Pat
     for line in sums.splitlines():
         name = line.split("  ", 1)[1]
         assert (site / "dumps" / name).read_bytes() == (dist / name).read_bytes()
+        assert (site / "dumps" / VERSION / name).read_bytes() == (dist / name).read_bytes()
     assert (site / ".well-known" / "void").read_bytes() == (dist / "void.ttl").read_bytes()
     netlify = (site / "netlify.toml").read_text(encoding="utf-8")
     assert '[[redirects]]\nfrom = "/id/person/xi-jinping"\nto = "/id/person/xi-jinping.html"\n' in (
@@ -111,6 +113,7 @@ def test_the_site_has_the_dumps_description_and_host_rules(site: Path, dist: Pat
     assert not (site / "_redirects").exists()  # Cloudflare Pages would loop on such rules
     headers = (site / "_headers").read_text(encoding="utf-8")
     assert "/dumps/dialoguekg.ttl\n  Content-Type: text/turtle" in headers
+    assert f"/dumps/{VERSION}/dialoguekg.ttl\n  Content-Type: text/turtle" in headers
     page = (site / "id" / "person" / "xi-jinping.html").read_text(encoding="utf-8")
     assert '<link rel="alternate" type="text/turtle" href="../../id/person/xi-jinping.ttl">' in (
         page

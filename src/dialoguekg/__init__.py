@@ -2,9 +2,12 @@
 
 
 The package follows the data's path: ``sources`` (read ``data/``) → ``graph`` (build RDF) →
-``validate`` (SHACL) → ``export`` (dumps) → ``query`` (SPARQL), plus ``cli``.
+``validate`` (SHACL) → ``export`` (dumps) → ``query`` (SPARQL), plus ``cli``. The version and
+its date live in ``release``.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from . import release
+
+__version__ = release.VERSION

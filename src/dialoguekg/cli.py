@@ -442,6 +442,19 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Say what changed between two builds (entities, claims, facts, conflicts); --out writes
+    the change as TriG, --changelog prints it as a CHANGELOG.md section."""
+    from . import diff
+
+    found = diff.compare(Path(args.old), Path(args.new))
+    if args.out:
+        diff.write(Path(args.out), diff.trig(found))
+    text = diff.changelog(found) if args.changelog else "\n".join(diff.words(found)) + "\n"
+    sys.stdout.write(text)
+    return 0
+
+
 def _base(args: argparse.Namespace) -> str | None:
     return _web_base(_setting(args, "base"), "--base")
 
@@ -462,6 +475,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "static": cmd_static,
     "push": cmd_push,
     "link": cmd_link,
+    "diff": cmd_diff,
 }
 
 
@@ -497,6 +511,21 @@ def parser() -> argparse.ArgumentParser:
                 metavar="URL",
                 help="the store's SPARQL 1.1 Graph Store Protocol URL, "
                 "e.g. http://localhost:7878/store",
+            )
+        if name == "diff":
+            sub.add_argument("old", metavar="OLD_DIST", help="folder of the earlier build")
+            sub.add_argument("new", metavar="NEW_DIST", help="folder of the later build")
+            sub.add_argument(
+                "--out",
+                metavar="FILE",
+                help="also write the change as TriG: the named graph "
+                "https://w3id.org/dialoguekg/diff/added holds the triples added, "
+                ".../diff/removed those removed",
+            )
+            sub.add_argument(
+                "--changelog",
+                action="store_true",
+                help="print the change as a CHANGELOG.md section (Keep a Changelog) instead",
             )
         if name in ("build", "validate"):
             sub.add_argument(

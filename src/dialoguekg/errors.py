@@ -6,8 +6,9 @@ DialogueKGError                 root; exit code 2 unless said otherwise
 ├── NotConformingError          the graph violates the shapes (exit code 1)
 ├── QueryError                  a query cannot be found, parsed or answered
 │   └── EndpointError           a remote SPARQL endpoint failed or could not be reached
-└── PushError                   push: no usable dump, or the store refused or is unreachable
-    └── PushCheckError          push: the store does not hold exactly what was pushed
+├── PushError                   push: no usable dump, or the store refused or is unreachable
+│   └── PushCheckError          push: the store does not hold exactly what was pushed
+└── DiffError                   diff: a folder is not a build, or its dump is damaged
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ class PushError(DialogueKGError):
 
 class PushCheckError(PushError):
     """After ``push``, the store's counts (or recorded version) differ from the dump's."""
+
+
+class DiffError(DialogueKGError):
+    """``diff`` cannot read a build: the folder at fault, and what is wrong with it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_ONE_LINE.sub(_escaped, message))
 
 
 class RequestError(DialogueKGError):

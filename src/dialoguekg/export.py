@@ -28,9 +28,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import __version__, nt
+from . import nt
 from .errors import DialogueKGError, ProjectError
 from .graph import Built
+from .release import RELEASES, Release
 from .sources import IRI_SEGMENT
 from .vocab import (
     DATASET_IRI,
@@ -41,6 +42,7 @@ from .vocab import (
     ONTOLOGY_IRI,
     OWL,
     PREFIXES,
+    PROV,
     RDF,
     SPDX,
     VOID,
@@ -54,6 +56,7 @@ BASE_NAME = "dialoguekg"
 DUMPS_BASE = "https://w3id.org/dialoguekg/dumps/"
 CHECKSUMS = "SHA256SUMS"
 DATA_LICENSE = "https://creativecommons.org/licenses/by-sa/4.0/"
+PUBLISHER = "The dialoguekg developers"
 
 
 #: A file's bytes, whole or in chunks written one after the other (the N-Quads dump is the
@@ -277,13 +280,25 @@ class _Compactor:
 
 
 def describe(
-    store: ox.Store, triples: int, dumps: Mapping[str, Content], modified: str | None
+    store: ox.Store,
+    triples: int,
+    dumps: Mapping[str, Content],
+    modified: str | None,
+    releases: tuple[Release, ...] = RELEASES,
 ) -> bytes:
     """VoID + DCAT description of the dataset and each dump (media type, size, checksum).
 
     Counts come from queries on the built store (classes, entities, Wikidata links); nothing
-    from the data is pasted into them."""
+    from the data is pasted into them. ``releases`` is the release list, newest first: the
+    first is this build's release. As DCAT 3 describes versions
+    (https://www.w3.org/TR/vocab-dcat-3/#dataset-versions), the dataset ``…/id/dataset``
+    (every dump at its latest path, ``dumps/dialoguekg.nt``) has the release
+    ``…/id/dataset/{version}`` as its current version, with its date (``dcterms:issued``),
+    the release before it (``prov:wasRevisionOf`` and DCAT's ``dcat:previousVersion``; the
+    first release has none) and the same dumps at their versioned paths
+    (``dumps/{version}/dialoguekg.nt``)."""
     ds = nt.iri(DATASET_IRI)
+    current = releases[0]
     lines: list[tuple[str, str, str]] = []
 
     def add(s: str, p: str, o: str) -> None:
@@ -297,8 +312,9 @@ def describe(
     add(ds, DCTERMS.title, nt.literal(TITLE, lang="en"))
     add(ds, DCTERMS.description, nt.literal(DESCRIPTION, lang="en"))
     add(ds, DCTERMS.license, nt.iri(DATA_LICENSE))
-    add(ds, DCAT.version, nt.literal(__version__))
-    add(ds, DCTERMS.publisher, nt.literal("The dialoguekg developers"))
+    add(ds, DCAT.version, nt.literal(current.version))
+    add(ds, DCTERMS.issued, nt.literal(current.date, datatype=XSD.date))
+    add(ds, DCTERMS.publisher, nt.literal(PUBLISHER))
     if modified:
         add(ds, DCTERMS.modified, nt.literal(modified, datatype=XSD.date))
     add(ds, VOID.vocabulary, nt.iri(ONTOLOGY_IRI))
@@ -316,28 +332,72 @@ def describe(
     add(linkset, VOID.target, nt.iri("http://www.wikidata.org/"))
     add(linkset, VOID.linkPredicate, nt.iri(OWL.sameAs))
     add(linkset, VOID.triples, integer(_count(store, _WIKIDATA_LINKS)))
+    version = nt.iri(current.dataset_iri)
+    add(ds, DCAT.hasVersion, version)
+    add(ds, DCAT.hasCurrentVersion, version)
+    add(version, RDF.type, nt.iri(DCAT.Dataset))
+    add(version, DCTERMS.title, nt.literal(f"{TITLE}, release {current.version}", lang="en"))
+    add(version, DCTERMS.license, nt.iri(DATA_LICENSE))
+    add(version, DCAT.isVersionOf, ds)
+    add(version, DCAT.version, nt.literal(current.version))
+    add(version, DCTERMS.issued, nt.literal(current.date, datatype=XSD.date))
+    if len(releases) > 1:
+        before = nt.iri(releases[1].dataset_iri)
+        add(version, PROV.wasRevisionOf, before)
+        add(version, DCAT.previousVersion, before)
     for fmt in FORMATS:
         name = f"{BASE_NAME}.{fmt.suffix}"
-        dist = nt.iri(DUMPS_BASE + name)
         checksum = nt.iri(f"{DUMPS_BASE}{name}#sha256")
-        add(ds, DCAT.distribution, dist)
-        add(ds, VOID.dataDump, dist)
-        add(dist, RDF.type, nt.iri(DCAT.Distribution))
-        add(dist, DCAT.downloadURL, dist)
-        add(
-            dist,
-            DCAT.mediaType,
-            nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
-        )
-        add(dist, DCTERMS["format"], nt.literal(fmt.media_type))
-        add(dist, DCAT.byteSize, integer(size(dumps[name]), XSD.nonNegativeInteger))
-        add(dist, SPDX.checksum, checksum)
         add(checksum, RDF.type, nt.iri(SPDX.Checksum))
         add(checksum, SPDX.algorithm, nt.iri(SPDX.checksumAlgorithm_sha256))
-        digest = sha256(dumps[name])
-        add(checksum, SPDX.checksumValue, nt.literal(digest, datatype=XSD.hexBinary))
+        add(checksum, SPDX.checksumValue, nt.literal(sha256(dumps[name]), datatype=XSD.hexBinary))
+        for owner, url in ((ds, DUMPS_BASE + name), (version, versioned_url(current, name))):
+            dist = nt.iri(url)
+            add(owner, DCAT.distribution, dist)
+            if owner == ds:  # VoID's dumps of the dataset, each once
+                add(owner, VOID.dataDump, dist)
+            add(dist, RDF.type, nt.iri(DCAT.Distribution))
+            add(dist, DCAT.downloadURL, dist)
+            add(
+                dist,
+                DCAT.mediaType,
+                nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
+            )
+            add(dist, DCTERMS["format"], nt.literal(fmt.media_type))
+            add(dist, DCAT.byteSize, integer(size(dumps[name]), XSD.nonNegativeInteger))
+            add(dist, SPDX.checksum, checksum)
     text = "".join(sorted({nt.line(*t) + "\n" for t in lines})).encode()
     return _oxigraph(text, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, turtle_prefixes())
+
+
+def versioned_url(release: Release, name: str) -> str:
+    """Where a release's dump ``name`` stays: ``…/dumps/{version}/{name}``, beside the latest
+    at ``…/dumps/{name}``, as the DBpedia Databus files a version's files in a folder of its
+    own (``…/{artifact}/{version}/{file}``) and Wikidata's dumps sit in a folder per date
+    beside ``latest-all.json.gz``."""
+    return f"{DUMPS_BASE}{release.version}/{name}"
+
+
+def release_of(dist: Path) -> Release:
+    """The release a build in ``dist`` belongs to, as its ``void.ttl`` states it (the dataset's
+    ``dcat:version`` and ``dcterms:issued``): a build made by other code than this one says
+    its own version."""
+    path = dist / "void.ttl"
+    try:
+        triples = list(ox.parse(path=path, format=ox.RdfFormat.TURTLE))
+    except (OSError, SyntaxError) as exc:
+        raise DialogueKGError(
+            f"{path}: no readable dataset description ({exc}); rebuild with 'dialoguekg build'"
+        ) from exc
+    found = {
+        t.predicate.value: t.object.value
+        for t in triples
+        if t.subject == ox.NamedNode(DATASET_IRI) and isinstance(t.object, ox.Literal)
+    }
+    if DCAT.version not in found:
+        raise DialogueKGError(f"{path}: <{DATASET_IRI}> has no dcat:version; rebuild it")
+    # builds older than the release list stated no date
+    return Release(found[DCAT.version], found.get(DCTERMS.issued, ""))
 
 
 TITLE = "dialoguekg: the CPC's dialogues with world political parties"

@@ -548,6 +548,18 @@ class Application:
         media = DUMP_MEDIA.get(name.rsplit(".", 1)[-1], "text/plain")
         return FileResponse(self.site.dist / name, media_type=media)
 
+    async def versioned_dump(self, request: Request) -> Response:
+        """``/dumps/{version}/{name}``: the dumps at the paths the release's description gives
+        them (``export.versioned_url``); this server holds its build's release only."""
+        version = request.path_params["version"]
+        if version != self.site.release.version:
+            return self.problem(
+                404,
+                f"this server holds release {self.site.release.version} only, not "
+                f"{version[:40]!r}; see /dumps/",
+            )
+        return await self.dump(request)
+
     async def void(self, request: Request) -> Response:
         return FileResponse(self.site.dist / "void.ttl", media_type="text/turtle")
 
@@ -569,6 +581,7 @@ class Application:
             Route("/reconcile/suggest/entity", self.reconciliation_suggest),
             Route("/reconcile/preview", self.reconciliation_preview),
             Route("/dumps/{name}", self.dump),
+            Route("/dumps/{version}/{name}", self.versioned_dump),
             Route("/.well-known/void", self.void),
             Route("/void.ttl", self.void),
         ]

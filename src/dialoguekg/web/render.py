@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
-from . import conneg, serialize
+from . import conneg, schemaorg, serialize
 from .conneg import Format
 from .documents import Rendered, describe, rebase, rebase_iri
 from .pages import page_of, timeline_svg, view
@@ -119,6 +119,7 @@ class Renderer:
             ],
             triples=len(site.store),
             dumps=site.dump_names,
+            dataset=Markup(schemaorg.script(site)),
         )
 
     # -- entity documents --------------------------------------------------------------------

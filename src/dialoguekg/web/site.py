@@ -19,7 +19,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import QueryError
-from ..export import STORE_DIRS
+from ..export import STORE_DIRS, release_of
+from ..release import Release
 from ..vocab import ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
 from .pages import RDFS_LABEL, Event, SearchIndex, page_of
@@ -116,6 +117,11 @@ class Site:
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)
         }
         self._lock = threading.Lock()
+
+    @cached_property
+    def release(self) -> Release:
+        """The release of the build served, as its ``void.ttl`` states it."""
+        return release_of(self.dist)
 
     @cached_property
     def search_index(self) -> SearchIndex:

@@ -121,7 +121,8 @@ def write_site(
         for asset in copy_engine(assets_dir, staging):
             files.count += 1
             files.size += asset.stat().st_size
-        _host_rules(files, [iri[len(str(ID)) :] for iri in subjects], site.dump_names)
+        paths = [iri[len(str(ID)) :] for iri in subjects]
+        _host_rules(files, paths, site.dump_names, site.release.version)
         written = sorted(p.name for p in staging.iterdir())
         files.put("/" + MARK, "\n".join(written).encode() + b"\n")
         _swap_in(staging, out)
@@ -164,17 +165,18 @@ def _downloads(site: Site, files: Files) -> None:
     """The dumps and their checksums, and the dataset's description where clients look."""
     for name in [*site.dump_names, "SHA256SUMS"]:
         files.copy(site.dist / name, f"/dumps/{name}")
+        files.copy(site.dist / name, f"/dumps/{site.release.version}/{name}")
     files.copy(site.dist / "void.ttl", "/void.ttl")
     files.copy(site.dist / "void.ttl", "/.well-known/void")
 
 
-def _host_rules(files: Files, paths: list[str], dumps: list[str]) -> None:
+def _host_rules(files: Files, paths: list[str], dumps: list[str], version: str) -> None:
     """Content negotiation and media types for the hosts that take rules (Apache; Netlify;
     Cloudflare Pages reads ``_headers``), and for GitHub Pages ``.nojekyll`` only, which keeps
     its Jekyll from dropping ``.well-known``."""
     files.put("/.htaccess", htaccess().encode())
     files.put("/netlify.toml", netlify(paths).encode())
-    files.put("/_headers", headers(dumps).encode())
+    files.put("/_headers", headers(dumps, version).encode())
     files.put("/.nojekyll", b"")
 
 
@@ -234,14 +236,16 @@ def _accept_pattern(media_type: str) -> str:
     return "(^|,|\\s)" + media_type.replace("+", "\\+").replace(".", "\\.") + "($|,|;|\\s)"
 
 
-def headers(dumps: list[str]) -> str:
+def headers(dumps: list[str], version: str) -> str:
     """Netlify's and Cloudflare Pages' ``_headers``: open to every origin, and the media
-    types those hosts do not know for the downloads and the ontology."""
+    types those hosts do not know for the downloads (latest and of release ``version``)
+    and the ontology."""
     rules = ["/*", "  Access-Control-Allow-Origin: *"]
     typed = {"/void.ttl": "text/turtle", "/.well-known/void": "text/turtle"}
     for name in dumps:
         if (media := MEDIA.get(Path(name).suffix)) is not None:
             typed[f"/dumps/{name}"] = media
+            typed[f"/dumps/{version}/{name}"] = media
     for fmt in conneg.RESOURCE_FORMATS:
         if fmt is not conneg.HTML:
             typed[f"/def.{fmt.suffix}"] = fmt.media_type
