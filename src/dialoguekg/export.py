@@ -1,4 +1,5 @@
-"""Write the graph as dumps: Turtle, JSON-LD, N-Triples, TriG, N-Quads, VoID/DCAT, SHA256SUMS.
+"""Write the graph as dumps: Turtle, JSON-LD, N-Triples, TriG, N-Quads, the tables
+(``tables``), VoID/DCAT, SHA256SUMS.
 
 Rendering is pure (graph in, bytes out), linear and deterministic: the graph has no blank
 nodes, the build's N-Triples lines are sorted, pyoxigraph writes Turtle and TriG from them in
@@ -28,21 +29,25 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import __version__, nt
+from . import __version__, nt, tables
 from .errors import DialogueKGError, ProjectError
 from .graph import Built
 from .sources import IRI_SEGMENT
 from .vocab import (
+    DATA_LICENSE,
     DATASET_IRI,
     DCAT,
     DCTERMS,
+    DESCRIPTION,
     DKG,
+    DUMPS_BASE,
     ID,
     ONTOLOGY_IRI,
     OWL,
     PREFIXES,
     RDF,
     SPDX,
+    TITLE,
     VOID,
     WD,
     XSD,
@@ -51,9 +56,7 @@ from .vocab import (
 )
 
 BASE_NAME = "dialoguekg"
-DUMPS_BASE = "https://w3id.org/dialoguekg/dumps/"
 CHECKSUMS = "SHA256SUMS"
-DATA_LICENSE = "https://creativecommons.org/licenses/by-sa/4.0/"
 
 
 #: A file's bytes, whole or in chunks written one after the other (the N-Quads dump is the
@@ -279,7 +282,8 @@ class _Compactor:
 def describe(
     store: ox.Store, triples: int, dumps: Mapping[str, Content], modified: str | None
 ) -> bytes:
-    """VoID + DCAT description of the dataset and each dump (media type, size, checksum).
+    """VoID + DCAT description of the dataset and each file of ``dumps`` (media type, size,
+    checksum); the RDF dumps are also its ``void:dataDump``s.
 
     Counts come from queries on the built store (classes, entities, Wikidata links); nothing
     from the data is pasted into them."""
@@ -316,43 +320,51 @@ def describe(
     add(linkset, VOID.target, nt.iri("http://www.wikidata.org/"))
     add(linkset, VOID.linkPredicate, nt.iri(OWL.sameAs))
     add(linkset, VOID.triples, integer(_count(store, _WIKIDATA_LINKS)))
-    for fmt in FORMATS:
-        name = f"{BASE_NAME}.{fmt.suffix}"
+    for name, content in sorted(dumps.items()):
+        media_type = media_type_of(name)
         dist = nt.iri(DUMPS_BASE + name)
         checksum = nt.iri(f"{DUMPS_BASE}{name}#sha256")
         add(ds, DCAT.distribution, dist)
-        add(ds, VOID.dataDump, dist)
+        if name.startswith(f"{BASE_NAME}."):
+            add(ds, VOID.dataDump, dist)
         add(dist, RDF.type, nt.iri(DCAT.Distribution))
         add(dist, DCAT.downloadURL, dist)
         add(
             dist,
             DCAT.mediaType,
-            nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
+            nt.iri(f"https://www.iana.org/assignments/media-types/{media_type}"),
         )
-        add(dist, DCTERMS["format"], nt.literal(fmt.media_type))
-        add(dist, DCAT.byteSize, integer(size(dumps[name]), XSD.nonNegativeInteger))
+        add(dist, DCTERMS["format"], nt.literal(media_type))
+        if name.endswith(tables.DESCRIPTOR):
+            add(dist, DCTERMS.conformsTo, nt.iri(tables.PROFILE))
+        add(dist, DCAT.byteSize, integer(size(content), XSD.nonNegativeInteger))
         add(dist, SPDX.checksum, checksum)
         add(checksum, RDF.type, nt.iri(SPDX.Checksum))
         add(checksum, SPDX.algorithm, nt.iri(SPDX.checksumAlgorithm_sha256))
-        digest = sha256(dumps[name])
+        digest = sha256(content)
         add(checksum, SPDX.checksumValue, nt.literal(digest, datatype=XSD.hexBinary))
     text = "".join(sorted({nt.line(*t) + "\n" for t in lines})).encode()
     return _oxigraph(text, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, turtle_prefixes())
 
 
-TITLE = "dialoguekg: the CPC's dialogues with world political parties"
-DESCRIPTION = (
-    "A source-tracked knowledge graph of the CPC in Dialogue with World Political "
-    "Parties High-level Meeting, its predecessor and related summits: meetings, "
-    "sessions, parties, persons, roles and participations, every contestable fact "
-    "a claim citing its source."
-)
 _ENTITIES = f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
     ?s a ?class FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) }}"""
 _WIKIDATA_LINKS = f"""SELECT (COUNT(*) AS ?n) WHERE {{
     ?s <{OWL.sameAs}> ?o FILTER (STRSTARTS(STR(?o), "{WD}")) }}"""
 _CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
     ?s a ?class FILTER isIRI(?class) } GROUP BY ?class"""
+
+
+#: Media types of the files ``build`` writes, by suffix.
+MEDIA_TYPES = {f.suffix: f.media_type for f in FORMATS} | {
+    "csv": "text/csv",
+    "json": "application/json",
+}
+
+
+def media_type_of(name: str) -> str:
+    """The media type of a file ``build`` writes (``tables/meetings.csv``: text/csv)."""
+    return MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "text/plain")
 
 
 def _count(store: ox.Store, query: str) -> int:
@@ -432,11 +444,12 @@ def all_files(
     store: ox.Store | None = None,
     document: bytes | None = None,
 ) -> dict[str, Content]:
-    """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``; ``store``
-    is the build's own (``Built.dataset``), made here if not given, and ``document`` its
-    JSON-LD if already written."""
+    """Every file of an output folder: the dumps, the tables (``tables/…``), ``void.ttl`` and
+    ``SHA256SUMS``; ``store`` is the build's own (``Built.dataset``), made here if not given,
+    and ``document`` its JSON-LD if already written."""
     store = store if store is not None else built.dataset(ontology_file)
     files = render(built, store, context, document)
+    files.update(tables.render(store))
     files["void.ttl"] = describe(store, len(built), files, modified_date())
     files[CHECKSUMS] = checksums(files)
     return files
@@ -475,12 +488,13 @@ def write(out_dir: Path, files: Mapping[str, Content]) -> None:
 
 
 def _foreign_files(out_dir: Path) -> list[str]:
-    """Files in ``out_dir`` that its SHA256SUMS does not list (all of them if it has none)."""
+    """Files in ``out_dir`` and its subfolders (``tables/``; the server's store folders
+    aside) that its SHA256SUMS does not list (all of them if it has none)."""
     if not out_dir.exists():
         return []
     if not out_dir.is_dir():
         return [out_dir.name]
-    present = sorted(p.name for p in out_dir.iterdir())
+    present = sorted(_files_in(out_dir))
     listing = out_dir / CHECKSUMS
     if not listing.is_file():
         return present
@@ -492,9 +506,23 @@ def _foreign_files(out_dir: Path) -> list[str]:
     return [name for name in present if name not in listed | {CHECKSUMS, *STORE_DIRS}]
 
 
+def _files_in(out_dir: Path) -> list[str]:
+    """The paths of the files under ``out_dir``, ``/``-separated, the store folders aside."""
+    found = []
+    for folder, subfolders, names in os.walk(out_dir):
+        here = Path(folder).relative_to(out_dir)
+        if here == Path():
+            subfolders[:] = [name for name in subfolders if name not in STORE_DIRS]
+        found += [(here / name).as_posix() for name in names]
+    return found
+
+
 def _swap_in(staging: Path, out_dir: Path, files: Mapping[str, Content]) -> None:
-    """Write ``files`` into ``staging``, then put it where ``out_dir`` was."""
+    """Write ``files`` into ``staging`` (with their subfolders), then put it where ``out_dir``
+    was."""
     for name, content in files.items():
+        if "/" in name:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
         with (staging / name).open("wb") as file:
             for chunk in (content,) if isinstance(content, bytes) else content:
                 file.write(chunk)

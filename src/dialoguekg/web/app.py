@@ -37,6 +37,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..export import media_type_of
 from ..query import shipped_queries
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, reconcile, serialize
@@ -48,13 +49,6 @@ from .settings import ServeSettings
 from .site import Site
 from .workers import Job, Pool, WorkerError
 
-DUMP_MEDIA = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "trig": "application/trig",
-    "nq": "application/n-quads",
-}
 CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){0,4}")
 MAX_PAGE = 1_000_000
 MAX_HITS = 100
@@ -545,7 +539,7 @@ class Application:
         name = request.path_params["name"]
         if name not in self.site.dump_names and name != "SHA256SUMS":
             return self.problem(404, f"no dump named {name[:200]!r}; see /dumps/")
-        media = DUMP_MEDIA.get(name.rsplit(".", 1)[-1], "text/plain")
+        media = media_type_of(name)
         return FileResponse(self.site.dist / name, media_type=media)
 
     async def void(self, request: Request) -> Response:
@@ -568,7 +562,7 @@ class Application:
             Route("/reconcile", self.reconciliation, methods=["GET", "POST"]),
             Route("/reconcile/suggest/entity", self.reconciliation_suggest),
             Route("/reconcile/preview", self.reconciliation_preview),
-            Route("/dumps/{name}", self.dump),
+            Route("/dumps/{name:path}", self.dump),
             Route("/.well-known/void", self.void),
             Route("/void.ttl", self.void),
         ]
