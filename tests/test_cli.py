@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dialoguekg import __version__
+from dialoguekg import __version__, tables
 from dialoguekg.cli import SETTINGS, main
 
 from .conftest import ROOT, records_in
@@ -32,13 +32,14 @@ def test_build_prints_progress_and_a_summary(
     captured = capsys.readouterr()
     summary = re.fullmatch(
         r"built \S+: (\d+) meetings, (\d+) persons, (\d+) parties, (\d+) sources, \d+ claims, "
-        r"(\d+) conflicts; \d+ triples, \d+ entities, 7 files, 0 violations, \d+ warnings\n",
+        r"(\d+) conflicts; \d+ triples, \d+ entities, (\d+) files, 0 violations, \d+ warnings\n",
         captured.out,
     )
     assert summary, captured.out
     counted = [int(n) for n in summary.groups()[:4]]
     assert counted == [records_in(kind) for kind in ("meetings", "persons", "parties", "sources")]
     assert int(summary.group(5)) == 10  # the facts two claims conflict on (test_verdicts)
+    assert int(summary.group(6)) == 7 + len(tables.TABLES) + 1  # dumps, tables, descriptor
     for stage in ("reading", "building the graph", "validating", "writing"):
         assert stage in captured.err
     assert "Warning: series schema:endDate: sources disagree (1)" in captured.err

@@ -13,9 +13,10 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
-from dialoguekg import export
+from dialoguekg import export, tables
 from dialoguekg.errors import DialogueKGError
 from dialoguekg.project import Compiled, Project
+from dialoguekg.vocab import DUMPS_BASE
 
 from .conftest import ROOT
 from .terms import DCAT, ONTOLOGY_IRI, SPDX, VOID
@@ -28,12 +29,15 @@ EXPECTED_FILES = {
     "dialoguekg.nq",
     "void.ttl",
     "SHA256SUMS",
+    *(table.file for table in tables.TABLES),
+    "tables/datapackage.json",
 }
 
 
 def test_output_folder_holds_exactly_the_documented_files(dist: Path) -> None:
     served = set(export.STORE_DIRS)  # made by the server tests that share this folder
-    assert {p.name for p in dist.iterdir()} - served == EXPECTED_FILES
+    present = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()}
+    assert {p for p in present if p.split("/")[0] not in served} == EXPECTED_FILES
 
 
 @pytest.mark.parametrize(
@@ -79,16 +83,23 @@ def test_void_lists_every_dump_with_its_real_size_and_checksum(
     dataset = URIRef("https://w3id.org/dialoguekg/id/dataset")
     assert int(void.value(dataset, VOID.triples)) == len(compiled.built.graph)
     dumps = set(void.objects(dataset, DCAT.distribution))
-    assert {str(d).rsplit("/", 1)[1] for d in dumps} == EXPECTED_FILES - {"void.ttl", "SHA256SUMS"}
-    for dump in dumps:
-        content = (dist / str(dump).rsplit("/", 1)[1]).read_bytes()
+    names = {str(d).removeprefix(DUMPS_BASE): d for d in dumps}
+    assert set(names) == EXPECTED_FILES - {"void.ttl", "SHA256SUMS"}
+    assert {str(d).removeprefix(DUMPS_BASE) for d in void.objects(dataset, VOID.dataDump)} == {
+        name for name in names if name.startswith("dialoguekg.")
+    }
+    for name, dump in names.items():
+        content = (dist / name).read_bytes()
         assert int(void.value(dump, DCAT.byteSize)) == len(content)
         checksum = void.value(dump, SPDX.checksum)
         assert void.value(checksum, SPDX.checksumValue) == Literal(
             hashlib.sha256(content).hexdigest(),
             datatype=URIRef("http://www.w3.org/2001/XMLSchema#hexBinary"),
         )
-        assert void.value(dump, DCAT.mediaType) is not None
+        media = str(void.value(dump, DCAT.mediaType))
+        assert media.startswith("https://www.iana.org/assignments/media-types/")
+        if name.startswith("tables/"):
+            assert media.endswith("/application/json" if name.endswith(".json") else "/text/csv")
     linkset = URIRef("https://w3id.org/dialoguekg/id/dataset/links/wikidata")
     assert (linkset, RDF.type, VOID.Linkset) in void
     same_as = Graph().parse(dist / "dialoguekg.nt").triples((None, OWL.sameAs, None))
@@ -134,8 +145,8 @@ def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
     export.write(out, {"a.ttl": b"1", "SHA256SUMS": export.checksums({"a.ttl": b"1"})})
     with pytest.raises(
         DialogueKGError, match=r"cannot write .*dist: .*the previous output is kept"
-    ):
-        export.write(out, {"b.ttl": b"2", "missing-folder/c.ttl": b"3", "SHA256SUMS": b"y"})
+    ):  # "c" is a folder by the time its file is written
+        export.write(out, {"b.ttl": b"2", "c/d.csv": b"3", "c": b"4", "SHA256SUMS": b"y"})
     assert (out / "a.ttl").read_bytes() == b"1"
     assert {p.name for p in out.iterdir()} == {"a.ttl", "SHA256SUMS"}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
@@ -153,6 +164,13 @@ def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     with pytest.raises(DialogueKGError, match=r"\(my-notes.txt, not in its SHA256SUMS\)"):
         export.write(out, {"SHA256SUMS": b""})
     assert (out / "my-notes.txt").read_text() == "mine"
+    # and so is one added to a subfolder the build wrote
+    (out / "my-notes.txt").unlink()
+    files = {"tables/a.csv": b"1"}
+    export.write(out, {**files, "SHA256SUMS": export.checksums(files)})
+    (out / "tables" / "mine.csv").write_text("mine")
+    with pytest.raises(DialogueKGError, match=r"\(tables/mine.csv, not in its SHA256SUMS\)"):
+        export.write(out, {"SHA256SUMS": b""})
 
 
 def test_source_date_epoch_sets_the_modified_date(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -359,6 +359,8 @@ def test_query_page_runs_a_query(client: TestClient) -> None:
         ("dialoguekg.nq", "application/n-quads"),
         ("dialoguekg.jsonld", "application/ld+json"),
         ("SHA256SUMS", "text/plain"),
+        ("tables/meetings.csv", "text/csv"),
+        ("tables/datapackage.json", "application/json"),
     ],
 )
 def test_dumps_are_served_as_built(client: TestClient, dist: Path, name: str, media: str) -> None:
@@ -377,6 +379,8 @@ def test_dumps_are_served_as_built(client: TestClient, dist: Path, name: str, me
         "/dumps/.%2e/.%2e/etc/passwd",
         "/dumps/dialoguekg.ttl%00.txt",
         "/dumps/missing.ttl",
+        "/dumps/tables/../../pyproject.toml",
+        "/dumps/tables/missing.csv",
     ],
 )
 def test_no_path_outside_the_dumps_can_be_read(client: TestClient, path: str) -> None:

@@ -1,4 +1,5 @@
-"""Write the graph as dumps: Turtle, JSON-LD, N-Triples, TriG, N-Quads, VoID/DCAT, SHA256SUMS.
+"""Write the graph as dumps: Turtle, JSON-LD, N-Triples, TriG, N-Quads, the tables
+(``tables``), VoID/DCAT, SHA256SUMS.
 
 Rendering is pure (graph in, bytes out), linear and deterministic: the graph has no blank
 nodes, the build's N-Triples lines are sorted, pyoxigraph writes Turtle and TriG from them in
@@ -28,16 +29,19 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import nt
+from . import nt, tables
 from .errors import DialogueKGError, ProjectError
 from .graph import Built
 from .release import RELEASES, Release
 from .sources import IRI_SEGMENT
 from .vocab import (
+    DATA_LICENSE,
     DATASET_IRI,
     DCAT,
     DCTERMS,
+    DESCRIPTION,
     DKG,
+    DUMPS_BASE,
     ID,
     ONTOLOGY_IRI,
     OWL,
@@ -45,6 +49,7 @@ from .vocab import (
     PROV,
     RDF,
     SPDX,
+    TITLE,
     VOID,
     WD,
     XSD,
@@ -53,9 +58,7 @@ from .vocab import (
 )
 
 BASE_NAME = "dialoguekg"
-DUMPS_BASE = "https://w3id.org/dialoguekg/dumps/"
 CHECKSUMS = "SHA256SUMS"
-DATA_LICENSE = "https://creativecommons.org/licenses/by-sa/4.0/"
 PUBLISHER = "The dialoguekg developers"
 
 
@@ -286,7 +289,8 @@ def describe(
     modified: str | None,
     releases: tuple[Release, ...] = RELEASES,
 ) -> bytes:
-    """VoID + DCAT description of the dataset and each dump (media type, size, checksum).
+    """VoID + DCAT description of the dataset and each file of ``dumps`` (media type, size,
+    checksum); the RDF dumps are also its ``void:dataDump``s.
 
     Counts come from queries on the built store (classes, entities, Wikidata links); nothing
     from the data is pasted into them. ``releases`` is the release list, newest first: the
@@ -345,26 +349,28 @@ def describe(
         before = nt.iri(releases[1].dataset_iri)
         add(version, PROV.wasRevisionOf, before)
         add(version, DCAT.previousVersion, before)
-    for fmt in FORMATS:
-        name = f"{BASE_NAME}.{fmt.suffix}"
+    for name, content in sorted(dumps.items()):
+        media_type = media_type_of(name)
         checksum = nt.iri(f"{DUMPS_BASE}{name}#sha256")
         add(checksum, RDF.type, nt.iri(SPDX.Checksum))
         add(checksum, SPDX.algorithm, nt.iri(SPDX.checksumAlgorithm_sha256))
-        add(checksum, SPDX.checksumValue, nt.literal(sha256(dumps[name]), datatype=XSD.hexBinary))
+        add(checksum, SPDX.checksumValue, nt.literal(sha256(content), datatype=XSD.hexBinary))
         for owner, url in ((ds, DUMPS_BASE + name), (version, versioned_url(current, name))):
             dist = nt.iri(url)
             add(owner, DCAT.distribution, dist)
-            if owner == ds:  # VoID's dumps of the dataset, each once
+            if owner == ds and name.startswith(f"{BASE_NAME}."):  # VoID's dumps, each once
                 add(owner, VOID.dataDump, dist)
             add(dist, RDF.type, nt.iri(DCAT.Distribution))
             add(dist, DCAT.downloadURL, dist)
             add(
                 dist,
                 DCAT.mediaType,
-                nt.iri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
+                nt.iri(f"https://www.iana.org/assignments/media-types/{media_type}"),
             )
-            add(dist, DCTERMS["format"], nt.literal(fmt.media_type))
-            add(dist, DCAT.byteSize, integer(size(dumps[name]), XSD.nonNegativeInteger))
+            add(dist, DCTERMS["format"], nt.literal(media_type))
+            if name.endswith(tables.DESCRIPTOR):
+                add(dist, DCTERMS.conformsTo, nt.iri(tables.PROFILE))
+            add(dist, DCAT.byteSize, integer(size(content), XSD.nonNegativeInteger))
             add(dist, SPDX.checksum, checksum)
     text = "".join(sorted({nt.line(*t) + "\n" for t in lines})).encode()
     return _oxigraph(text, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, turtle_prefixes())
@@ -400,19 +406,24 @@ def release_of(dist: Path) -> Release:
     return Release(found[DCAT.version], found.get(DCTERMS.issued, ""))
 
 
-TITLE = "dialoguekg: the CPC's dialogues with world political parties"
-DESCRIPTION = (
-    "A source-tracked knowledge graph of the CPC in Dialogue with World Political "
-    "Parties High-level Meeting, its predecessor and related summits: meetings, "
-    "sessions, parties, persons, roles and participations, every contestable fact "
-    "a claim citing its source."
-)
 _ENTITIES = f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
     ?s a ?class FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) }}"""
 _WIKIDATA_LINKS = f"""SELECT (COUNT(*) AS ?n) WHERE {{
     ?s <{OWL.sameAs}> ?o FILTER (STRSTARTS(STR(?o), "{WD}")) }}"""
 _CLASSES = """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
     ?s a ?class FILTER isIRI(?class) } GROUP BY ?class"""
+
+
+#: Media types of the files ``build`` writes, by suffix.
+MEDIA_TYPES = {f.suffix: f.media_type for f in FORMATS} | {
+    "csv": "text/csv",
+    "json": "application/json",
+}
+
+
+def media_type_of(name: str) -> str:
+    """The media type of a file ``build`` writes (``tables/meetings.csv``: text/csv)."""
+    return MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "text/plain")
 
 
 def _count(store: ox.Store, query: str) -> int:
@@ -492,11 +503,12 @@ def all_files(
     store: ox.Store | None = None,
     document: bytes | None = None,
 ) -> dict[str, Content]:
-    """Every file of an output folder: the dumps, ``void.ttl`` and ``SHA256SUMS``; ``store``
-    is the build's own (``Built.dataset``), made here if not given, and ``document`` its
-    JSON-LD if already written."""
+    """Every file of an output folder: the dumps, the tables (``tables/…``), ``void.ttl`` and
+    ``SHA256SUMS``; ``store`` is the build's own (``Built.dataset``), made here if not given,
+    and ``document`` its JSON-LD if already written."""
     store = store if store is not None else built.dataset(ontology_file)
     files = render(built, store, context, document)
+    files.update(tables.render(store))
     files["void.ttl"] = describe(store, len(built), files, modified_date())
     files[CHECKSUMS] = checksums(files)
     return files
@@ -535,12 +547,13 @@ def write(out_dir: Path, files: Mapping[str, Content]) -> None:
 
 
 def _foreign_files(out_dir: Path) -> list[str]:
-    """Files in ``out_dir`` that its SHA256SUMS does not list (all of them if it has none)."""
+    """Files in ``out_dir`` and its subfolders (``tables/``; the server's store folders
+    aside) that its SHA256SUMS does not list (all of them if it has none)."""
     if not out_dir.exists():
         return []
     if not out_dir.is_dir():
         return [out_dir.name]
-    present = sorted(p.name for p in out_dir.iterdir())
+    present = sorted(_files_in(out_dir))
     listing = out_dir / CHECKSUMS
     if not listing.is_file():
         return present
@@ -552,9 +565,23 @@ def _foreign_files(out_dir: Path) -> list[str]:
     return [name for name in present if name not in listed | {CHECKSUMS, *STORE_DIRS}]
 
 
+def _files_in(out_dir: Path) -> list[str]:
+    """The paths of the files under ``out_dir``, ``/``-separated, the store folders aside."""
+    found = []
+    for folder, subfolders, names in os.walk(out_dir):
+        here = Path(folder).relative_to(out_dir)
+        if here == Path():
+            subfolders[:] = [name for name in subfolders if name not in STORE_DIRS]
+        found += [(here / name).as_posix() for name in names]
+    return found
+
+
 def _swap_in(staging: Path, out_dir: Path, files: Mapping[str, Content]) -> None:
-    """Write ``files`` into ``staging``, then put it where ``out_dir`` was."""
+    """Write ``files`` into ``staging`` (with their subfolders), then put it where ``out_dir``
+    was."""
     for name, content in files.items():
+        if "/" in name:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
         with (staging / name).open("wb") as file:
             for chunk in (content,) if isinstance(content, bytes) else content:
                 file.write(chunk)

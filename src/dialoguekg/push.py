@@ -61,8 +61,8 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import PushCheckError, PushError
-from .export import BASE_NAME, CHECKSUMS, DUMPS_BASE
-from .vocab import ONTOLOGY_IRI, SPDX
+from .export import BASE_NAME, CHECKSUMS
+from .vocab import DUMPS_BASE, ONTOLOGY_IRI, SPDX
 
 USER_ENV = "DIALOGUEKG_PUSH_USER"
 PASSWORD_ENV = "DIALOGUEKG_PUSH_PASSWORD"

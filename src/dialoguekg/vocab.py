@@ -49,6 +49,17 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 ONTOLOGY_IRI = "https://w3id.org/dialoguekg/def"
 SHAPES_IRI = "https://w3id.org/dialoguekg/shapes"
 DATASET_IRI = "https://w3id.org/dialoguekg/id/dataset"
+#: Where the dumps are published, and the dataset's licence, title and description: the same
+#: words in VoID/DCAT (``export``) and in the tables' Data Package (``tables``).
+DUMPS_BASE = "https://w3id.org/dialoguekg/dumps/"
+DATA_LICENSE = "https://creativecommons.org/licenses/by-sa/4.0/"
+TITLE = "dialoguekg: the CPC's dialogues with world political parties"
+DESCRIPTION = (
+    "A source-tracked knowledge graph of the CPC in Dialogue with World Political "
+    "Parties High-level Meeting, its predecessor and related summits: meetings, "
+    "sessions, parties, persons, roles and participations, every contestable fact "
+    "a claim citing its source."
+)
 
 PREFIXES: dict[str, str] = {
     prefix: str(namespace)

@@ -37,6 +37,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..export import media_type_of
 from ..query import shipped_queries
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, reconcile, serialize
@@ -48,13 +49,6 @@ from .settings import ServeSettings
 from .site import Site
 from .workers import Job, Pool, WorkerError
 
-DUMP_MEDIA = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "trig": "application/trig",
-    "nq": "application/n-quads",
-}
 CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){0,4}")
 MAX_PAGE = 1_000_000
 MAX_HITS = 100
@@ -542,23 +536,23 @@ class Application:
         return await self.cached(request, "/dumps/", self.renderer.dumps_page, {"Vary": "Accept"})
 
     async def dump(self, request: Request) -> Response:
+        """``/dumps/{name}``, a table ``/dumps/tables/{name}``, and the same files at the paths
+        the release's description gives them, ``/dumps/{version}/…`` (``export.versioned_url``);
+        this server holds its build's release only. Only files the build listed are served."""
         name = request.path_params["name"]
+        version, slash, rest = name.partition("/")
+        if slash and version[:1].isdigit():
+            if version != self.site.release.version:
+                return self.problem(
+                    404,
+                    f"this server holds release {self.site.release.version} only, not "
+                    f"{version[:40]!r}; see /dumps/",
+                )
+            name = rest
         if name not in self.site.dump_names and name != "SHA256SUMS":
             return self.problem(404, f"no dump named {name[:200]!r}; see /dumps/")
-        media = DUMP_MEDIA.get(name.rsplit(".", 1)[-1], "text/plain")
+        media = media_type_of(name)
         return FileResponse(self.site.dist / name, media_type=media)
-
-    async def versioned_dump(self, request: Request) -> Response:
-        """``/dumps/{version}/{name}``: the dumps at the paths the release's description gives
-        them (``export.versioned_url``); this server holds its build's release only."""
-        version = request.path_params["version"]
-        if version != self.site.release.version:
-            return self.problem(
-                404,
-                f"this server holds release {self.site.release.version} only, not "
-                f"{version[:40]!r}; see /dumps/",
-            )
-        return await self.dump(request)
 
     async def void(self, request: Request) -> Response:
         return FileResponse(self.site.dist / "void.ttl", media_type="text/turtle")
@@ -580,8 +574,7 @@ class Application:
             Route("/reconcile", self.reconciliation, methods=["GET", "POST"]),
             Route("/reconcile/suggest/entity", self.reconciliation_suggest),
             Route("/reconcile/preview", self.reconciliation_preview),
-            Route("/dumps/{name}", self.dump),
-            Route("/dumps/{version}/{name}", self.versioned_dump),
+            Route("/dumps/{name:path}", self.dump),
             Route("/.well-known/void", self.void),
             Route("/void.ttl", self.void),
         ]

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from ..tables import DESCRIPTOR, FOLDER
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, schemaorg, serialize
 from .conneg import Format
@@ -118,7 +119,8 @@ class Renderer:
                 for c in counts
             ],
             triples=len(site.store),
-            dumps=site.dump_names,
+            # the tables by their descriptor only; the downloads page lists every file
+            dumps=[n for n in site.dump_names if "/" not in n or n == f"{FOLDER}/{DESCRIPTOR}"],
             dataset=Markup(schemaorg.script(site)),
         )
 

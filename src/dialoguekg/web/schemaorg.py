@@ -19,8 +19,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..export import DATA_LICENSE, DESCRIPTION, FORMATS, PUBLISHER, TITLE, versioned_url
-from ..vocab import DATASET_IRI, DKG, OWL, SCHEMA
+from ..export import FORMATS, PUBLISHER, versioned_url
+from ..vocab import DATA_LICENSE, DATASET_IRI, DESCRIPTION, DKG, OWL, SCHEMA, TITLE
 from .site import DEFAULT, MEETING, RDF_TYPE, Site, dump_checksums
 
 HOME = "https://w3id.org/dialoguekg/"

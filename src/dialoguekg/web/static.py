@@ -37,6 +37,7 @@ MARK = ".dialoguekg-static"
 MEDIA = {f".{f.suffix}": f.media_type for f in conneg.RESOURCE_FORMATS} | {
     ".trig": "application/trig",
     ".nq": "application/n-quads",
+    ".csv": "text/csv",
     ".wasm": "application/wasm",
 }
 
@@ -199,7 +200,7 @@ def htaccess() -> str:
     lines = [
         "# written by dialoguekg static: content negotiation as `dialoguekg serve` does it",
         *(f"AddType {media} {suffix}" for suffix, media in sorted(MEDIA.items())),
-        "AddCharset utf-8 .html .ttl .jsonld .nt .rdf .trig .nq",
+        "AddCharset utf-8 .html .ttl .jsonld .nt .rdf .trig .nq .csv .json",
         "<IfModule mod_headers.c>",
         '  Header set Access-Control-Allow-Origin "*"',
         "</IfModule>",

@@ -1,0 +1,213 @@
+"""`dist/tables/`: tidy CSV tables and their Data Package, checked against the built store.
+
+The counts and values the tables must hold are asked of the build's store with SPARQL written
+here, not taken from ``tables``; the descriptor is checked by the Frictionless validator."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from dialoguekg import graph, sources, tables
+from dialoguekg.project import Compiled
+
+from .conftest import CASES
+
+DKG = "https://w3id.org/dialoguekg/def#"
+ID = "https://w3id.org/dialoguekg/id/"
+PREFIXES = f"""PREFIX dkg: <{DKG}>
+PREFIX id: <{ID}>
+PREFIX schema: <http://schema.org/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+"""
+#: The class each table of things has one row for.
+CLASSES = {
+    "meetings": "dkg:Meeting",
+    "sessions": "dkg:Session",
+    "series": "dkg:MeetingSeries",
+    "participations": "dkg:Participation",
+    "memberships": "dkg:Membership",
+    "parties": "dkg:Party",
+    "organisations": "org:Organization",
+    "persons": "dkg:Person",
+    "roles": "dkg:Role",
+    "countries": "dkg:Country",
+    "places": "schema:Place",
+    "sources": "dkg:Source",
+    "claims": "dkg:Claim",
+}
+
+
+def read(dist: Path, name: str) -> list[dict[str, str]]:
+    """A table's rows as dicts, read with the csv module as a user would."""
+    text = (dist / "tables" / f"{name}.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def ask(compiled: Compiled, query: str) -> list[dict[str, str]]:
+    answer = compiled.store.query(PREFIXES + query)
+    assert isinstance(answer, ox.QuerySolutions)
+    names = [v.value for v in answer.variables]
+    return [{n: row[n].value for n in names if row[n] is not None} for row in answer]
+
+
+def descriptor(dist: Path) -> dict[str, object]:
+    loaded = json.loads((dist / "tables" / "datapackage.json").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_the_frictionless_validator_accepts_the_package(dist: Path) -> None:
+    from frictionless import validate
+
+    report = validate(dist / "tables" / "datapackage.json")
+    assert report.valid, report.flatten(["type", "title", "note"])
+    assert report.stats["tasks"] == len(tables.TABLES)
+
+
+def test_the_package_describes_the_dataset(dist: Path) -> None:
+    package = descriptor(dist)
+    assert package["name"] == "dialoguekg"
+    assert package["licenses"] == [
+        {
+            "name": "CC-BY-SA-4.0",
+            "path": "https://creativecommons.org/licenses/by-sa/4.0/",
+            "title": "Creative Commons Attribution-ShareAlike 4.0",
+        }
+    ]
+    resources = package["resources"]
+    assert isinstance(resources, list)
+    assert sorted(r["path"] for r in resources) == sorted(
+        p.name for p in (dist / "tables").glob("*.csv")
+    )
+    claims = next(r for r in resources if r["name"] == "claims")
+    assert claims["schema"]["primaryKey"] == ["claim"]
+    assert {"fields": "source", "reference": {"resource": "sources", "fields": "source"}} in (
+        claims["schema"]["foreignKeys"]
+    )
+
+
+def test_every_foreign_key_resolves(dist: Path) -> None:
+    package = descriptor(dist)
+    resources = package["resources"]
+    assert isinstance(resources, list)
+    checked = 0
+    for resource in resources:
+        rows = read(dist, resource["name"])
+        for key in resource["schema"].get("foreignKeys", []):
+            target = key["reference"]
+            known = {row[target["fields"]] for row in read(dist, target["resource"])}
+            values = {row[key["fields"]] for row in rows} - {""}
+            assert values <= known, (resource["name"], key["fields"], sorted(values - known)[:5])
+            checked += len(values)
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_a_table_of_things_has_one_row_per_instance(
+    dist: Path, compiled: Compiled, name: str
+) -> None:
+    (counted,) = ask(
+        compiled, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {CLASSES[name]} }}"
+    )
+    rows = read(dist, name)
+    assert len(rows) == int(counted["n"]) > 0
+    keys = [row[next(iter(row))] for row in rows]  # the first column
+    assert keys == sorted(set(keys))  # unique, sorted by key
+
+
+def test_the_2017_meeting_row_holds_the_graphs_values(dist: Path, compiled: Compiled) -> None:
+    (meeting,) = [row for row in read(dist, "meetings") if row["meeting"] == "2017"]
+    (start,) = ask(compiled, "SELECT ?d WHERE { id:meeting\\/2017 schema:startDate ?d }")
+    (parties,) = ask(compiled, "SELECT ?n WHERE { id:meeting\\/2017 dkg:partyCount ?n }")
+    assert meeting["start_date"] == start["d"] == "2017-11-30"
+    assert meeting["party_count"] == parties["n"]
+    assert meeting["type"] == "party-dialogue"
+    assert meeting["series"] == "cpc-in-dialogue-with-world-political-parties-high-level-meeting"
+
+
+def test_a_contested_fact_shows_its_lowest_value_and_every_claim(
+    dist: Path, compiled: Compiled
+) -> None:
+    shown = ask(compiled, "SELECT ?n WHERE { id:meeting\\/2017 dkg:durationDays ?n }")
+    (meeting,) = [row for row in read(dist, "meetings") if row["meeting"] == "2017"]
+    assert len(shown) > 1
+    assert meeting["duration_days"] == str(min(int(row["n"]) for row in shown))
+    stated = ask(
+        compiled,
+        "SELECT ?c WHERE { ?c rdf:subject id:meeting\\/2017 ; rdf:predicate dkg:durationDays }",
+    )
+    claims = [
+        row
+        for row in read(dist, "claims")
+        if row["subject"] == "meeting/2017" and row["predicate"] == "dkg:durationDays"
+    ]
+    assert len(claims) == len(stated)
+    assert {row["value_type"] for row in claims} == {"xsd:integer"}
+    assert {row["rank"] for row in claims} <= {"preferred", "normal", "deprecated"}
+
+
+def test_parties_carry_wikidata_and_the_political_science_ids(
+    dist: Path, compiled: Compiled
+) -> None:
+    rows = read(dist, "parties")
+    (counted,) = ask(compiled, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a dkg:Party }")
+    assert len(rows) == int(counted["n"]) == 33
+    assert list(rows[0]) == [
+        "party",
+        "name",
+        "country",
+        "wikidata_id",
+        "partyfacts_id",
+        "parlgov_id",
+        "manifesto_id",
+        "vparty_id",
+    ]
+    anc = next(row for row in rows if row["party"] == "african-national-congress")
+    (linked,) = ask(
+        compiled, "SELECT ?q WHERE { id:party\\/african-national-congress dkg:wikidataId ?q }"
+    )
+    assert anc["wikidata_id"] == linked["q"]
+    assert anc["country"] == "south-africa"
+
+
+def test_party_ids_in_the_graph_fill_their_columns() -> None:
+    """The ids another stage adds to parties as literals come out in their columns."""
+    built = graph.build(sources.load(CASES / "mini" / "data"))
+    store = built.dataset()
+    party = ox.NamedNode(ID + "party/test-party")
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    for predicate, value in (("partyFactsId", "1234"), ("vPartyId", "567")):
+        store.add(
+            ox.Quad(party, ox.NamedNode(DKG + predicate), ox.Literal(value, datatype=integer))
+        )
+    files = tables.render(store)
+    rows = list(csv.DictReader(io.StringIO(files["tables/parties.csv"].decode(), newline="")))
+    (row,) = [r for r in rows if r["party"] == "test-party"]
+    assert (row["partyfacts_id"], row["parlgov_id"], row["manifesto_id"], row["vparty_id"]) == (
+        "1234",
+        "",
+        "",
+        "567",
+    )
+
+
+def test_tables_are_csv_with_a_header_crlf_and_utf8(dist: Path) -> None:
+    for table in tables.TABLES:
+        content = (dist / table.file).read_bytes()
+        header = content.split(b"\r\n", 1)[0].decode("ascii")
+        assert header.split(",") == [c.name for c in table.columns], table.name
+        assert content.endswith(b"\r\n")
+        content.decode("utf-8")
+    themes = (dist / "tables" / "meeting_themes.csv").read_text(encoding="utf-8")
+    assert any(row["lang"] == "zh" for row in csv.DictReader(io.StringIO(themes, newline="")))
+
+
+def test_rendering_is_byte_identical(compiled: Compiled) -> None:
+    assert tables.render(compiled.store) == tables.render(compiled.store)
