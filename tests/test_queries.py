@@ -10,7 +10,7 @@ from dialoguekg.query import LocalStore, Result, _table, find_query, shipped_que
 
 from .conftest import ROOT, records_in
 
-QUESTIONS = 20  # 14 competency questions, 5 of issue 5, parties-across-editions
+QUESTIONS = 21  # 14 competency questions, 5 of issue 5, parties-across-editions, coverage
 WIKIPEDIA = "CPC in Dialogue with World Political Parties High-level Meeting"
 VERCHENKO = (
     "Party Diplomacy in China\u2019s Foreign Policy: \u201cCCP Dialogue with the World-2023\u201d"

@@ -25,6 +25,8 @@ from . import __version__
 from .errors import DialogueKGError, NotConformingError
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
+
     from .project import Project
 
 
@@ -240,6 +242,7 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     export.write(out, files)
     for line in export.link_counts(store):
         _progress(line)
+    _coverage(store, compiled.counts["meetings"])
     counts = compiled.counts
     print(
         f"built {out}: {counts['meetings']} meetings, {counts['persons']} persons, "
@@ -249,6 +252,23 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
         f"{len(files)} files, {len(compiled.report.violations)} violations, "
         f"{len(compiled.report.warnings)} warnings"
     )
+
+
+#: Up to this many meetings, the build prints each one's coverage; beyond, where to find it.
+COVERAGE_LINES = 40
+
+
+def _coverage(store: ox.Store, meetings: int) -> None:
+    """How many parties, countries and persons the graph names for each meeting, beside the
+    counts its sources report (``coverage``)."""
+    from . import coverage
+
+    if meetings > COVERAGE_LINES:
+        _progress(f"named participants of {meetings} meetings: dialoguekg query coverage")
+        return
+    _progress("named as taking part, against the counts the sources report:")
+    for found in coverage.coverage(store):
+        _progress("  " + found.line())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from ..coverage import coverage
 from ..tables import DESCRIPTOR, FOLDER
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, schemaorg, serialize
@@ -158,6 +159,7 @@ class Renderer:
             timeline=Markup(timeline_svg(attended)) if attended else "",
             attended=attended,
             parties=site.parties_at(iri) if is_meeting else [],
+            coverage=coverage(site.store, iri)[0] if is_meeting else None,
             took_part=site.took_part(iri) if is_person else [],
             **shown,
             path=path,

@@ -1,0 +1,140 @@
+"""How much of each meeting the graph names: its parties, their countries and the persons who
+took part, against the counts the sources report for the meeting.
+
+A meeting's participations are those of the meeting and of its sessions. "Took part" leaves
+out what the sources do not report as taking part: a participation only announced
+(``dkg:Announced``) and a commentator's (``role/commentator``: the source does not say they
+attended). The host's own party and people count like any other. The reported counts are the
+meeting's shown ``dkg:partyCount`` and ``dkg:countryCount`` values (deprecated claims never
+show), each with the hedge and measure of the claims behind it ("nearly 300 parties and
+organisations"). Both queries are constant texts; a single meeting is bound as a term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .sources import CLAIM_QUALIFIERS
+
+_PREFIXES = """PREFIX dkg: <https://w3id.org/dialoguekg/def#>
+PREFIX schema: <http://schema.org/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+#: Per meeting: the parties, countries (of those parties) and persons named as taking part.
+NAMED = (
+    _PREFIXES
+    + """SELECT ?meeting (SAMPLE(?name) AS ?label) (COUNT(DISTINCT ?party) AS ?parties)
+       (COUNT(DISTINCT ?country) AS ?countries) (COUNT(DISTINCT ?person) AS ?persons)
+WHERE {
+  ?meeting a dkg:Meeting ; rdfs:label ?name .
+  OPTIONAL {
+    { ?part dkg:event ?meeting }
+    UNION { ?session schema:superEvent ?meeting . ?part dkg:event ?session }
+    ?part a dkg:Participation .
+    FILTER NOT EXISTS { ?part dkg:participationStatus dkg:Announced }
+    FILTER NOT EXISTS { ?part dkg:inRole <https://w3id.org/dialoguekg/id/role/commentator> }
+    OPTIONAL { ?part dkg:participant ?person }
+    OPTIONAL {
+      ?part dkg:onBehalfOf ?party . ?party a dkg:Party .
+      OPTIONAL { ?party dkg:country ?country }
+    }
+  }
+}
+GROUP BY ?meeting"""
+)
+
+#: Per meeting: each shown party or country count, with the hedges and measures of its claims.
+REPORTED = (
+    _PREFIXES
+    + """SELECT DISTINCT ?meeting ?property ?value ?qualifier ?measure WHERE {
+  VALUES ?property { dkg:partyCount dkg:countryCount }
+  ?meeting a dkg:Meeting ; ?property ?value .
+  ?claim rdf:subject ?meeting ; rdf:predicate ?property ; rdf:object ?value .
+  FILTER NOT EXISTS { ?claim dkg:rank dkg:DeprecatedRank }
+  OPTIONAL { ?claim dkg:countQualifier ?qualifier }
+  OPTIONAL { ?claim dkg:measure ?measure }
+}"""
+)
+
+#: How a hedge reads before its number.
+_HEDGE = {"MoreThan": "more than ", "Nearly": "nearly ", "About": "about ", "Some": "some "}
+#: What a measure counts, in words (``dkg:PartiesAndOrganisationsMeasure``: "parties and
+#: organisations").
+_MEASURE_WORDS = {
+    str(iri): key.replace("-", " ")
+    for key, iri in next(q for q in CLAIM_QUALIFIERS if q.name == "measure").values.items()
+}
+
+
+@dataclass
+class Coverage:
+    """One meeting: what the graph names, and the counts its sources report."""
+
+    meeting: str
+    label: str
+    parties: int
+    countries: int
+    persons: int
+    reported_parties: list[str] = field(default_factory=list)
+    reported_countries: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """``2017: 8 parties named (reported: nearly 300 parties and organisations), …``."""
+        key = self.meeting.rsplit("/", 1)[-1]
+        parties = _of(self.parties, "parties", self.reported_parties)
+        countries = _of(self.countries, "countries", self.reported_countries)
+        return f"{key}: {parties}, {countries}, {self.persons} persons named"
+
+
+def _of(named: int, noun: str, reported: list[str]) -> str:
+    return f"{named} {noun} named" + (f" (reported: {'; '.join(reported)})" if reported else "")
+
+
+def _term_value(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal) else ""
+
+
+def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
+    """Every meeting's coverage, by label (one meeting's with ``meeting``, an IRI)."""
+    bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
+        {ox.Variable("meeting"): ox.NamedNode(meeting)} if meeting else None
+    )
+    found: dict[str, Coverage] = {}
+    rows = store.query(NAMED, substitutions=bound)
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
+        iri = _term_value(row["meeting"])
+        found[iri] = Coverage(
+            iri,
+            _term_value(row["label"]),
+            int(_term_value(row["parties"])),
+            int(_term_value(row["countries"])),
+            int(_term_value(row["persons"])),
+        )
+    figures: set[tuple[str, str, int, str, str]] = set()
+    rows = store.query(REPORTED, substitutions=bound)
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
+        hedge = _term_value(row["qualifier"]).rsplit("#", 1)[-1]
+        figures.add(
+            (
+                _term_value(row["meeting"]),
+                _term_value(row["property"]),
+                int(_term_value(row["value"])),
+                _HEDGE.get(hedge, ""),
+                _MEASURE_WORDS.get(_term_value(row["measure"]), ""),
+            )
+        )
+    # a figure once for each hedge and measure its claims give it, however many claims
+    for iri, prop, value, hedge, words in sorted(figures, key=lambda f: (f[0], f[1], -f[2], f[3:])):
+        if iri in found:
+            text = f"{hedge}{value}" + (f" {words}" if words else "")
+            if prop.endswith("partyCount"):
+                found[iri].reported_parties.append(text)
+            else:
+                found[iri].reported_countries.append(text)
+    return sorted(found.values(), key=lambda c: (c.label, c.meeting))
