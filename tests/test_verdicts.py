@@ -20,6 +20,7 @@ from dialoguekg.web import app as web
 
 ID = "https://w3id.org/dialoguekg/id/"
 SCHEMA = "http://schema.org/"
+OWL = "http://www.w3.org/2002/07/owl#"
 
 
 def count(value: int, qualifier: str, measure: str = "m", status: str = "") -> Stated:
@@ -64,9 +65,10 @@ def test_dates_differ_and_texts_are_variants() -> None:
 
 
 #: Every fact two claims conflict on, in the real graph: the six real disagreements the issue
-#: found, and four more the interval reading finds (80+ against 200+ experts in 2015; 72
+#: found, four more the interval reading finds (80+ against 200+ experts in 2015; 72
 #: parties in the 2016 Chongqing Initiative, no status given, against 80+ registered; nearly
-#: 600 against more than 600 delegates in 2017; 25 against 26 May 2025).
+#: 600 against more than 600 delegates in 2017; 25 against 26 May 2025), and Amanat's
+#: Wikidata item (Q111077075 per Party Facts, Q1195092 per EveryPolitician).
 CONFLICTS = {
     ("series/cpc-in-dialogue-with-the-world", SCHEMA + "endDate"),  # 2016 against 2017
     ("meeting/2015", SCHEMA + "startDate"),  # 7 against 8 September
@@ -78,6 +80,7 @@ CONFLICTS = {
     ("meeting/2017", DKG.delegateCount),
     ("meeting/2021-summit", DKG.delegateCount),  # 1,000+ against 10,000+
     ("meeting/cpc-dialogue-with-neighbouring-countries-parties-2025", SCHEMA + "startDate"),
+    ("party/amanat", OWL + "sameAs"),
 }
 
 

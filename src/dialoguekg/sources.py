@@ -1602,7 +1602,7 @@ def _check_sessions_within_meetings(data: SourceData) -> None:
 
 def _check_consistency(data: SourceData) -> None:
     """What references alone cannot say: a participant's positions are their own, one record
-    per participation, one link per entity and one entity per Wikidata item."""
+    per participation, and the rules of Wikidata links (``_check_links``)."""
     person_of = {r.key: str(r.values["person"]) for r in data.records["memberships"]}
     seen: dict[tuple[str, ...], Record] = {}
     for record in data.records["participations"]:
@@ -1624,24 +1624,33 @@ def _check_consistency(data: SourceData) -> None:
                 "one record each",
             )
         seen[key] = record
-    by_entity: dict[str, Record] = {}
+    _check_links(data.records["links"])
+
+
+def _check_links(links: list[Record]) -> None:
+    """One entity per Wikidata item, and one id per entity from each source: two sources may
+    give an entity different ids (both are kept, as claims that disagree), one source may not."""
     by_qid: dict[str, Record] = {}
-    for record in data.records["links"]:
-        entity, qid = str(record.values["entity"]), str(record.values["qid"])
+    by_entity_source: dict[tuple[str, str], Record] = {}
+    for record in links:
+        v = record.values
+        entity, qid, source = str(v["entity"]), str(v["qid"]), str(v["source"])
         where = _Where(record.origin.path, record.origin.line, record.describe())
-        if qid in by_qid:
-            other = by_qid[qid]
+        other = by_qid.get(qid)
+        if other is not None and other.values["entity"] != entity:
             raise where.fail(
                 f"{qid} is already the link of {other.values['entity']} (line {other.origin.line})",
                 "one entity per Wikidata item",
             )
-        if entity in by_entity:
-            other = by_entity[entity]
+        other = by_entity_source.get((entity, source))
+        if other is not None:
             raise where.fail(
-                f"{entity} already links to {other.values['qid']} (line {other.origin.line})",
-                "one link per entity",
+                f"{entity} already links to {other.values['qid']} per {source} "
+                f"(line {other.origin.line})",
+                "one link per entity and source (a source that disagrees gets a record of its own)",
             )
-        by_qid[qid], by_entity[entity] = record, record
+        by_qid.setdefault(qid, record)
+        by_entity_source[(entity, source)] = record
 
 
 def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
