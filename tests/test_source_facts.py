@@ -139,6 +139,25 @@ def test_disputed_ids_are_kept_as_claims_that_disagree(compiled: Compiled) -> No
     assert all((c, DKG.verdict, DKG.Conflicts) in g for c in claims)
 
 
+def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    russia = ID["party/united-russia"]
+    assert set(g.objects(russia, DKG.partyFactsId)) == {Literal("2256")}
+    assert set(g.objects(russia, DKG.manifestoId)) == {Literal("94951")}
+    assert set(g.objects(russia, DKG.vPartyId)) == {Literal("2256")}
+    (claim,) = (
+        c for c in g.subjects(RDF.subject, russia) if (c, RDF.predicate, DKG.manifestoId) in g
+    )
+    assert g.value(claim, PROV.wasDerivedFrom) == ID["source/party-facts-datasets"]
+    assert "'94951,United Russia,2256'" in str(g.value(claim, DKG.quote))
+    without = {
+        str(p).removeprefix(str(ID))
+        for p in g.subjects(RDF.type, DKG.Party)
+        if g.value(p, DKG.partyFactsId) is None
+    }
+    assert without == {"party/paraguayan-communist-party"}  # no Party Facts line names it
+
+
 def test_unverified_entities_have_no_link(compiled: Compiled) -> None:
     g = compiled.built.graph
     for ref in (

@@ -14,7 +14,7 @@ from dialoguekg import export
 from dialoguekg import graph as graph_stage
 from dialoguekg.project import Compiled, Project
 from dialoguekg.query import LocalStore, find_query
-from dialoguekg.verdicts import Stated, can_both_be_true
+from dialoguekg.verdicts import Stated, can_both_be_true, conflicting_pairs, verdicts
 from dialoguekg.vocab import DKG, XSD
 from dialoguekg.web import app as web
 
@@ -62,6 +62,14 @@ def test_dates_differ_and_texts_are_variants() -> None:
     assert can_both_be_true(stated(f'"2015-09-07"{date}'), stated(f'"2015-09-07"{date}'))
     assert can_both_be_true(stated('"Building a Better World"@en'), stated('"构建美好世界"@zh'))
     assert not can_both_be_true(stated(f"<{ID}place/beijing>"), stated(f"<{ID}place/shenzhen>"))
+
+
+def test_several_ids_of_one_dataset_are_compatible_not_wordings() -> None:
+    ids = [
+        Stated(n, "s", DKG.parlGovId, f'"{n}"', DKG.AsStated, "", "", DKG.NormalRank) for n in "12"
+    ]
+    assert verdicts(ids, frozenset({DKG.parlGovId})) == {"1": "Compatible", "2": "Compatible"}
+    assert not list(conflicting_pairs(ids, frozenset({DKG.parlGovId})))
 
 
 #: Every fact two claims conflict on, in the real graph: the six real disagreements the issue

@@ -163,6 +163,17 @@ LINKABLE = (
     "concepts",
 )
 
+#: Datasets of political science whose party ids ``ids.yaml`` records, and the property each
+#: id becomes on the party (a literal: the id as the dataset writes it, in digits).
+ID_SCHEMES: dict[str, str] = {
+    "partyfacts": DKG.partyFactsId,
+    "parlgov": DKG.parlGovId,
+    "manifesto": DKG.manifestoId,
+    "vparty": DKG.vPartyId,
+}
+#: The claim field of each scheme's ids (``partyfacts_id``), and its property.
+ID_FIELDS: dict[str, str] = {f"{scheme}_id": iri for scheme, iri in ID_SCHEMES.items()}
+
 SOURCE_KINDS = (
     "encyclopedia",
     "academic",
@@ -502,6 +513,20 @@ KINDS: dict[str, Kind] = {
             keyed=False,
             cite=PROV.wasDerivedFrom,
         ),
+        Kind(
+            "ids",
+            "ids.yaml",
+            (),
+            (
+                Field("entity", "ref", required=True, kinds=("parties",)),
+                Field("scheme", "enum", required=True, values={s: s for s in ID_SCHEMES}),
+                Field("id", "digits", required=True),
+                Field("quote", "str", DKG.quote),
+                Field("source", "source", required=True),
+            ),
+            keyed=False,
+            cite=PROV.wasDerivedFrom,
+        ),
     )
 }
 
@@ -561,6 +586,7 @@ _LANG = re.compile(
 )
 _LANG_CHARS = 64
 _QID = re.compile(r"^Q[1-9][0-9]*$")
+_DIGITS = re.compile(r"^[1-9][0-9]{0,17}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -672,7 +698,7 @@ class Record:
         """``person 'xi-jinping' (Xi Jinping)``, or ``participation record 3`` for unkeyed kinds."""
         noun = (
             IRI_SEGMENT.get(self.kind)
-            or {"claims": "claim", "links": "link", "labels": "label"}[self.kind]
+            or {"claims": "claim", "links": "link", "labels": "label", "ids": "id"}[self.kind]
         )
         if not KINDS[self.kind].keyed:
             return f"{noun} record {self.key}"
@@ -1292,6 +1318,11 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
         raise where.fail(
             f"qid {_shown(text)} is not a Wikidata item id", "Q followed by digits, e.g. Q15031"
         )
+    if kind == "digits" and not _DIGITS.match(text):
+        raise where.fail(
+            f"{f.name} {_shown(text)} is not a dataset's party id",
+            "a whole number > 0 in digits, as the dataset writes it, e.g. 5124",
+        )
     if kind == "lang" and not _is_language_tag(text):
         raise where.fail(f"{f.name} {_shown(text)} is not a language tag", _LANG_EXPECTED)
     if kind == "iso3" and not _ISO3.match(text):
@@ -1346,6 +1377,7 @@ def _describe_type(f: Field) -> str:
         "date": "date YYYY-MM-DD",
         "url": "URL",
         "qid": "Wikidata id",
+        "digits": "party id in digits",
         "iso3": "ISO code",
         "enum": "value",
         "lang": "language tag",
