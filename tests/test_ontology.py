@@ -9,7 +9,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from dialoguekg.project import Project
-from dialoguekg.sources import KINDS
+from dialoguekg.sources import ID_FIELDS, KINDS
 
 from .conftest import ROOT
 from .terms import DKG, PREFIXES
@@ -66,6 +66,7 @@ def test_context_declares_the_project_prefixes(project: Project) -> None:
 def test_claim_backed_fields_and_shapes_list_the_same_predicates(project: Project) -> None:
     fields = {str(f.predicate) for k in KINDS.values() for f in k.fields if f.claim}
     fields.add(str(OWL.sameAs))  # Wikidata links are claim-backed too (links.yaml)
+    fields |= {str(p) for p in ID_FIELDS.values()}  # and a party's dataset ids (ids.yaml)
     shapes = project.shapes()
     shape = URIRef("https://w3id.org/dialoguekg/shapes#ClaimBackedShape")
     targets = {

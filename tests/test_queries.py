@@ -250,7 +250,8 @@ def test_wikidata_links(store: LocalStore, project: Project) -> None:
     assert links[("Person", "Xi Jinping")] == "Q15031"
     assert links[("Person", "Nicolás Maduro")] == "Q58132"  # not the rejected Q432778
     assert links[("Person", "Daniel Ortega")] == "Q57402"  # not the rejected Q352282
-    assert links[("Party", "Amanat")] == ""  # conflicting ids in public records: no link
+    amanat = {qid for _, label, qid in rows(r, "class", "label", "wikidataId") if label == "Amanat"}
+    assert amanat == {"Q111077075", "Q1195092"}  # two records disagree: both ids, one row each
     assert links[("Country", "Timor-Leste")] == "Q574"
     evidence = {label: e for _, label, e in rows(r, "class", "label", "evidence")}
     assert evidence["Communist Party of China"] == "Party Facts data: import/wikipedia/wikidata.csv"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, RDF, SKOS
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
 
 from dialoguekg.project import Compiled
 from dialoguekg.web.names import fold
@@ -111,22 +111,56 @@ def test_every_published_wikidata_id_is_verified_in_the_reference_list(compiled:
     with (ROOT / "tests" / "reference" / "wikidata-ids.csv").open(encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
     verified = {r["qid"]: r for r in rows if r["status"] == "verified"}
+    disputed = {r["qid"]: r for r in rows if r["status"] == "conflict"}
     g = compiled.built.graph
     published = {(str(s), str(o)) for s, o in g.subject_objects(DKG.wikidataId)}
     assert published
     for entity, qid in published:
-        assert qid in verified, (entity, qid)
-        label = str(g.value(URIRef(entity), URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
-        words = set(fold(label).replace("-", " ").split()) - {"of", "the", "s"}
-        reference_words = set(fold(verified[qid]["entity"]).replace("-", " ").split())
-        assert words & reference_words, (label, verified[qid]["entity"])  # the same entity
+        assert qid in verified or qid in disputed, (entity, qid)
+        names = [str(n) for p in (RDFS.label, SKOS.altLabel) for n in g.objects(URIRef(entity), p)]
+        words = set(fold(" ".join(names)).replace("-", " ").split()) - {"of", "the", "s"}
+        reference = (verified | disputed)[qid]["entity"]
+        reference_words = set(fold(reference).replace("-", " ").split())
+        assert words & reference_words, (names, reference)  # the same entity
     assert not {"Q432778", "Q352282"} & {qid for _, qid in published}  # known wrong ids
 
 
-def test_unverified_and_disputed_entities_have_no_link(compiled: Compiled) -> None:
+def test_disputed_ids_are_kept_as_claims_that_disagree(compiled: Compiled) -> None:
+    """Amanat: Party Facts and EveryPolitician give different items; both stay, each citing
+    its record, and the build marks the two claims as conflicting."""
+    g = compiled.built.graph
+    amanat = ID["party/amanat"]
+    assert {str(q) for q in g.objects(amanat, DKG.wikidataId)} == {"Q111077075", "Q1195092"}
+    claims = [c for c in g.subjects(RDF.subject, amanat) if (c, RDF.predicate, OWL.sameAs) in g]
+    assert {str(g.value(c, PROV.wasDerivedFrom)).rsplit("/", 1)[1] for c in claims} == {
+        "party-facts",
+        "everypolitician",
+    }
+    assert all((c, DKG.verdict, DKG.Conflicts) in g for c in claims)
+
+
+def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled) -> None:
+    g = compiled.built.graph
+    russia = ID["party/united-russia"]
+    assert set(g.objects(russia, DKG.partyFactsId)) == {Literal("2256")}
+    assert set(g.objects(russia, DKG.manifestoId)) == {Literal("94951")}
+    assert set(g.objects(russia, DKG.vPartyId)) == {Literal("2256")}
+    (claim,) = (
+        c for c in g.subjects(RDF.subject, russia) if (c, RDF.predicate, DKG.manifestoId) in g
+    )
+    assert g.value(claim, PROV.wasDerivedFrom) == ID["source/party-facts-datasets"]
+    assert "'94951,United Russia,2256'" in str(g.value(claim, DKG.quote))
+    without = {
+        str(p).removeprefix(str(ID))
+        for p in g.subjects(RDF.type, DKG.Party)
+        if g.value(p, DKG.partyFactsId) is None
+    }
+    assert without == {"party/paraguayan-communist-party"}  # no Party Facts line names it
+
+
+def test_unverified_entities_have_no_link(compiled: Compiled) -> None:
     g = compiled.built.graph
     for ref in (
-        "party/amanat",
         "person/boris-gryzlov",
         "person/guo-yezhou",
         "organisation/international-department-of-the-cpc-central-committee",

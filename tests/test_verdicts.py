@@ -14,12 +14,13 @@ from dialoguekg import export
 from dialoguekg import graph as graph_stage
 from dialoguekg.project import Compiled, Project
 from dialoguekg.query import LocalStore, find_query
-from dialoguekg.verdicts import Stated, can_both_be_true
+from dialoguekg.verdicts import Stated, can_both_be_true, conflicting_pairs, verdicts
 from dialoguekg.vocab import DKG, XSD
 from dialoguekg.web import app as web
 
 ID = "https://w3id.org/dialoguekg/id/"
 SCHEMA = "http://schema.org/"
+OWL = "http://www.w3.org/2002/07/owl#"
 
 
 def count(value: int, qualifier: str, measure: str = "m", status: str = "") -> Stated:
@@ -63,10 +64,19 @@ def test_dates_differ_and_texts_are_variants() -> None:
     assert not can_both_be_true(stated(f"<{ID}place/beijing>"), stated(f"<{ID}place/shenzhen>"))
 
 
+def test_several_ids_of_one_dataset_are_compatible_not_wordings() -> None:
+    ids = [
+        Stated(n, "s", DKG.parlGovId, f'"{n}"', DKG.AsStated, "", "", DKG.NormalRank) for n in "12"
+    ]
+    assert verdicts(ids, frozenset({DKG.parlGovId})) == {"1": "Compatible", "2": "Compatible"}
+    assert not list(conflicting_pairs(ids, frozenset({DKG.parlGovId})))
+
+
 #: Every fact two claims conflict on, in the real graph: the six real disagreements the issue
-#: found, and four more the interval reading finds (80+ against 200+ experts in 2015; 72
+#: found, four more the interval reading finds (80+ against 200+ experts in 2015; 72
 #: parties in the 2016 Chongqing Initiative, no status given, against 80+ registered; nearly
-#: 600 against more than 600 delegates in 2017; 25 against 26 May 2025).
+#: 600 against more than 600 delegates in 2017; 25 against 26 May 2025), and Amanat's
+#: Wikidata item (Q111077075 per Party Facts, Q1195092 per EveryPolitician).
 CONFLICTS = {
     ("series/cpc-in-dialogue-with-the-world", SCHEMA + "endDate"),  # 2016 against 2017
     ("meeting/2015", SCHEMA + "startDate"),  # 7 against 8 September
@@ -78,6 +88,7 @@ CONFLICTS = {
     ("meeting/2017", DKG.delegateCount),
     ("meeting/2021-summit", DKG.delegateCount),  # 1,000+ against 10,000+
     ("meeting/cpc-dialogue-with-neighbouring-countries-parties-2025", SCHEMA + "startDate"),
+    ("party/amanat", OWL + "sameAs"),
 }
 
 

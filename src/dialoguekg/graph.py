@@ -28,6 +28,7 @@ from . import nt, verdicts
 from .sources import (
     CLAIM_QUALIFIERS,
     DEFAULT_LINK_PREDICATE,
+    ID_FIELDS,
     IRI_SEGMENT,
     KIND_OF_SEGMENT,
     KINDS,
@@ -127,7 +128,7 @@ def build(data: SourceData) -> Built:
     origins: dict[str, str] = {}
     labels = _labels(data)
     for record in data.all():
-        if record.kind in ("claims", "links", "labels"):
+        if record.kind in ("claims", "links", "labels", "ids"):
             continue
         subject = node_of(record)
         origins[subject] = f"{record.origin} ({record.describe()})"
@@ -140,6 +141,7 @@ def build(data: SourceData) -> Built:
         triples, claim = _link(record)
         lines.update(nt.line(*t) for t in triples)
         claims.append(claim)
+    claims.extend(_dataset_id(record) for record in data.records["ids"])
     rows = []
     for claim in claims:
         node = claim_iri(claim)
@@ -308,16 +310,29 @@ def _link(record: Record) -> tuple[list[Triple], ClaimSpec]:
     return triples, claim
 
 
+def _dataset_id(record: Record) -> ClaimSpec:
+    """A party's id in a dataset of political science (ids.yaml), as a claim citing the table
+    that pairs it with the party; its plain triple is derived like any claim's."""
+    v = record.values
+    qualifiers = {"quote": v["quote"]} if "quote" in v else {}
+    return ClaimSpec(
+        v["entity"], f"{v['scheme']}_id", v["id"], v["source"], qualifiers, record.origin
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Claims
 # ---------------------------------------------------------------------------------------------
 
 
 def claim_predicate(claim: ClaimSpec) -> str:
-    """The predicate a claim is about: the field's predicate, or the link predicate."""
+    """The predicate a claim is about: the field's predicate, the link predicate, or the
+    property of a dataset's ids."""
     kind = KIND_OF_SEGMENT[claim.subject.split("/")[0]]
     if claim.field == "wikidata":
         return LINK_PREDICATE.get(kind, DEFAULT_LINK_PREDICATE)
+    if claim.field in ID_FIELDS:
+        return ID_FIELDS[claim.field]
     predicate = KINDS[kind].field(claim.field).predicate
     assert predicate is not None
     return predicate
@@ -327,6 +342,8 @@ def _claim_object(claim: ClaimSpec) -> tuple[str, str]:
     """The claimed value as an N-Triples term, and its language ("" for IRIs and typed ones)."""
     if claim.field == "wikidata":
         return nt.iri(WD[str(claim.value)]), ""
+    if claim.field in ID_FIELDS:
+        return nt.literal(str(claim.value)), ""
     kind = KIND_OF_SEGMENT[claim.subject.split("/")[0]]
     f = KINDS[kind].field(claim.field)
     if f.type == "text":
@@ -387,6 +404,7 @@ SET_VALUED = (
     DKG.contextEvent,
     DKG.firstMultilateralEventAfter,
     DKG.introducedConcept,
+    *ID_FIELDS.values(),  # a party may have several entries in one dataset
 )
 
 

@@ -116,7 +116,7 @@ def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
     progress(f"reading {data_dir}")
     data = sources.load(data_dir)
     counts = {kind: len(records) for kind, records in data.records.items()}
-    claims = len(data.claims) + counts["links"]
+    claims = len(data.claims) + counts["links"] + counts["ids"]  # links and ids are claims too
     progress(f"  {sum(counts.values())} records, {len(data.claims)} claims")
     progress("building the graph")
     built = graph_stage.build(data)

@@ -171,6 +171,17 @@ LINKABLE = (
     "concepts",
 )
 
+#: Datasets of political science whose party ids ``ids.yaml`` records, and the property each
+#: id becomes on the party (a literal: the id as the dataset writes it, in digits).
+ID_SCHEMES: dict[str, str] = {
+    "partyfacts": DKG.partyFactsId,
+    "parlgov": DKG.parlGovId,
+    "manifesto": DKG.manifestoId,
+    "vparty": DKG.vPartyId,
+}
+#: The claim field of each scheme's ids (``partyfacts_id``), and its property.
+ID_FIELDS: dict[str, str] = {f"{scheme}_id": iri for scheme, iri in ID_SCHEMES.items()}
+
 SOURCE_KINDS = (
     "encyclopedia",
     "academic",
@@ -510,6 +521,20 @@ KINDS: dict[str, Kind] = {
             keyed=False,
             cite=PROV.wasDerivedFrom,
         ),
+        Kind(
+            "ids",
+            "ids.yaml",
+            (),
+            (
+                Field("entity", "ref", required=True, kinds=("parties",)),
+                Field("scheme", "enum", required=True, values={s: s for s in ID_SCHEMES}),
+                Field("id", "digits", required=True),
+                Field("quote", "str", DKG.quote),
+                Field("source", "source", required=True),
+            ),
+            keyed=False,
+            cite=PROV.wasDerivedFrom,
+        ),
     )
 }
 
@@ -569,6 +594,7 @@ _LANG = re.compile(
 )
 _LANG_CHARS = 64
 _QID = re.compile(r"^Q[1-9][0-9]*$")
+_DIGITS = re.compile(r"^[1-9][0-9]{0,17}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -680,7 +706,7 @@ class Record:
         """``person 'xi-jinping' (Xi Jinping)``, or ``participation record 3`` for unkeyed kinds."""
         noun = (
             IRI_SEGMENT.get(self.kind)
-            or {"claims": "claim", "links": "link", "labels": "label"}[self.kind]
+            or {"claims": "claim", "links": "link", "labels": "label", "ids": "id"}[self.kind]
         )
         if not KINDS[self.kind].keyed:
             return f"{noun} record {self.key}"
@@ -1300,6 +1326,11 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
         raise where.fail(
             f"qid {_shown(text)} is not a Wikidata item id", "Q followed by digits, e.g. Q15031"
         )
+    if kind == "digits" and not _DIGITS.match(text):
+        raise where.fail(
+            f"{f.name} {_shown(text)} is not a dataset's party id",
+            "a whole number > 0 in digits, as the dataset writes it, e.g. 5124",
+        )
     if kind == "lang" and not _is_language_tag(text):
         raise where.fail(f"{f.name} {_shown(text)} is not a language tag", _LANG_EXPECTED)
     if kind == "iso3" and not _ISO3.match(text):
@@ -1354,6 +1385,7 @@ def _describe_type(f: Field) -> str:
         "date": "date YYYY-MM-DD",
         "url": "URL",
         "qid": "Wikidata id",
+        "digits": "party id in digits",
         "iso3": "ISO code",
         "enum": "value",
         "lang": "language tag",
@@ -1618,7 +1650,7 @@ def participant_key(values: dict[str, Any]) -> str:
 
 def _check_consistency(data: SourceData) -> None:
     """What references alone cannot say: a participant's positions are their own, one record
-    per participation, one link per entity and one entity per Wikidata item."""
+    per participation, and the rules of Wikidata links (``_check_links``)."""
     person_of = {r.key: str(r.values["person"]) for r in data.records["memberships"]}
     seen: dict[tuple[str, ...], Record] = {}
     for record in data.records["participations"]:
@@ -1645,24 +1677,33 @@ def _check_consistency(data: SourceData) -> None:
                 "one record each",
             )
         seen[key] = record
-    by_entity: dict[str, Record] = {}
+    _check_links(data.records["links"])
+
+
+def _check_links(links: list[Record]) -> None:
+    """One entity per Wikidata item, and one id per entity from each source: two sources may
+    give an entity different ids (both are kept, as claims that disagree), one source may not."""
     by_qid: dict[str, Record] = {}
-    for record in data.records["links"]:
-        entity, qid = str(record.values["entity"]), str(record.values["qid"])
+    by_entity_source: dict[tuple[str, str], Record] = {}
+    for record in links:
+        v = record.values
+        entity, qid, source = str(v["entity"]), str(v["qid"]), str(v["source"])
         where = _Where(record.origin.path, record.origin.line, record.describe())
-        if qid in by_qid:
-            other = by_qid[qid]
+        other = by_qid.get(qid)
+        if other is not None and other.values["entity"] != entity:
             raise where.fail(
                 f"{qid} is already the link of {other.values['entity']} (line {other.origin.line})",
                 "one entity per Wikidata item",
             )
-        if entity in by_entity:
-            other = by_entity[entity]
+        other = by_entity_source.get((entity, source))
+        if other is not None:
             raise where.fail(
-                f"{entity} already links to {other.values['qid']} (line {other.origin.line})",
-                "one link per entity",
+                f"{entity} already links to {other.values['qid']} per {source} "
+                f"(line {other.origin.line})",
+                "one link per entity and source (a source that disagrees gets a record of its own)",
             )
-        by_qid[qid], by_entity[entity] = record, record
+        by_qid.setdefault(qid, record)
+        by_entity_source[(entity, source)] = record
 
 
 def _claims_from_file(data: SourceData) -> list[ClaimSpec]:

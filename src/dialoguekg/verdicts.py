@@ -13,7 +13,8 @@ both be true:
   10,000" do, "more than 500" and "500" do not;
 - dates and years, and single IRIs (a venue, a predecessor), conflict when they differ;
 - texts (a theme, a title) never do: wordings and translations of one text are variants;
-- properties that hold several values at once (organisers, concepts) never do.
+- properties that hold several values at once (organisers, concepts, a party's ids in a
+  dataset) never do.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def verdicts(claims: Iterable[Stated], set_valued: frozenset[str]) -> dict[str, 
     """Each claim's verdict against the other claims on its fact, by node: ``Deprecated``;
     ``Conflicts`` (with a comparable claim); ``CountsSomethingElse`` (no other claim counts
     the same measure and status); ``Agrees`` (every comparable claim states its value with
-    its hedge); ``AWording`` (texts: a wording or translation of one text); ``Compatible``."""
+    its hedge); ``AWording`` (texts: a wording or translation of one text); ``Compatible``
+    (the rest, and different values of a property that holds several)."""
     found: dict[str, str] = {}
     for fact in _facts(claims):
         live = [c for c in fact if c.rank != DKG.DeprecatedRank]
@@ -137,6 +139,8 @@ def verdicts(claims: Iterable[Stated], set_valued: frozenset[str]) -> dict[str, 
                 verdict = "CountsSomethingElse"
             elif all((o.value, o.qualifier) == (claim.value, claim.qualifier) for o in others):
                 verdict = "Agrees"
+            elif claim.predicate in set_valued:
+                verdict = "Compatible"  # several values at once, be they texts (a party's ids)
             elif _is_text(claim.value) and all(_is_text(o.value) for o in others):
                 verdict = "AWording"
             else:
