@@ -156,7 +156,7 @@ def test_query_a_file_ask_and_construct(
 def test_query_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "--list"]) == 0
     out = capsys.readouterr().out
-    assert len(out.splitlines()) == 22  # 20 questions, 2 federated with Wikidata
+    assert len(out.splitlines()) == 23  # 21 questions, 2 federated with Wikidata
     assert re.search(r"^meetings +Which meetings belong to the series", out, re.MULTILINE)
 
 
@@ -166,7 +166,7 @@ def test_query_list(capsys: pytest.CaptureFixture[str]) -> None:
         (
             ["query", "no-such-query"],
             r"no query named 'no-such-query' and no file .*shipped queries in \S+: "
-            r"conflicts, disagreements, ",
+            r"conflicts, coverage, disagreements, ",
         ),
         (
             ["query", "meetings", "--format", "xml"],

@@ -98,15 +98,25 @@ def _term_value(term: object) -> str:
     return term.value if isinstance(term, ox.NamedNode | ox.Literal) else ""
 
 
+def _solutions(
+    store: ox.Store,
+    query: str,
+    bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None,
+) -> list[ox.QuerySolution]:
+    """The answer's rows, read at once: pyoxigraph's iterator over them may only be freed by
+    the thread that made it (the server renders pages in worker threads)."""
+    answer = store.query(query, substitutions=bound)
+    assert isinstance(answer, ox.QuerySolutions)
+    return list(answer)
+
+
 def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
     """Every meeting's coverage, by label (one meeting's with ``meeting``, an IRI)."""
     bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
         {ox.Variable("meeting"): ox.NamedNode(meeting)} if meeting else None
     )
     found: dict[str, Coverage] = {}
-    rows = store.query(NAMED, substitutions=bound)
-    assert isinstance(rows, ox.QuerySolutions)
-    for row in rows:
+    for row in _solutions(store, NAMED, bound):
         iri = _term_value(row["meeting"])
         found[iri] = Coverage(
             iri,
@@ -116,9 +126,7 @@ def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
             int(_term_value(row["persons"])),
         )
     figures: set[tuple[str, str, int, str, str]] = set()
-    rows = store.query(REPORTED, substitutions=bound)
-    assert isinstance(rows, ox.QuerySolutions)
-    for row in rows:
+    for row in _solutions(store, REPORTED, bound):
         hedge = _term_value(row["qualifier"]).rsplit("#", 1)[-1]
         figures.add(
             (

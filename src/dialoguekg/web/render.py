@@ -53,6 +53,14 @@ def alternates(path: str, shown: Format) -> list[tuple[Format, str]]:
     return [(f, f"/id/{quote(path)}.{f.suffix}") for f in conneg.RESOURCE_FORMATS if f is not shown]
 
 
+def _rows(store: ox.Store, query: str) -> list[ox.QuerySolution]:
+    """A SELECT's rows, read at once: pyoxigraph's iterator over them may only be freed by the
+    thread that made it (the server renders pages in worker threads)."""
+    answer = store.query(query)
+    assert isinstance(answer, ox.QuerySolutions)
+    return list(answer)
+
+
 class Renderer:
     """Renders the site's pages and documents from its store."""
 
@@ -79,7 +87,7 @@ class Renderer:
 
     def home(self) -> Rendered:
         site = self.site
-        meetings = site.store.query("""
+        meetings = _rows(site.store, """
             PREFIX dkg: <https://w3id.org/dialoguekg/def#> PREFIX schema: <http://schema.org/>
             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
             SELECT ?m ?label ?type (MIN(?s) AS ?start) (MAX(?e) AS ?end) WHERE {
@@ -90,10 +98,9 @@ class Renderer:
                 (dkg:ForeignHostedPartyEvent "hosted by another party") }
               ?m a ?class }
             GROUP BY ?m ?label ?type ORDER BY ?start ?label""")
-        counts = site.store.query("""
+        counts = _rows(site.store, """
             SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
             WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class""")
-        assert isinstance(meetings, ox.QuerySolutions) and isinstance(counts, ox.QuerySolutions)
         return self.page(
             "home.html",
             "/",
