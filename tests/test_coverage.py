@@ -77,7 +77,7 @@ def test_build_prints_each_meetings_coverage(tmp_path: Path, compiled: Compiled)
     )
     (found,) = coverage.coverage(compiled.store, MEETING_2017)
     assert "  " + found.line() + "\n" in run.stderr
-    lines = re.findall(r"^  \S+: \d+ parties named", run.stderr, re.M)
+    lines = re.findall(r"^  \S+: \d+ part(?:y|ies) named", run.stderr, re.M)
     assert len(lines) == compiled.counts["meetings"]
 
 

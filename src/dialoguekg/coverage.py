@@ -29,8 +29,9 @@ NAMED = (
     _PREFIXES
     + """SELECT ?meeting (SAMPLE(?name) AS ?label) (COUNT(DISTINCT ?party) AS ?parties)
        (COUNT(DISTINCT ?country) AS ?countries) (COUNT(DISTINCT ?person) AS ?persons)
+       (MIN(?date) AS ?start)
 WHERE {
-  ?meeting a dkg:Meeting ; rdfs:label ?name .
+  ?meeting a dkg:Meeting ; rdfs:label ?name ; schema:startDate ?date .
   OPTIONAL {
     { ?part dkg:event ?meeting }
     UNION { ?session schema:superEvent ?meeting . ?part dkg:event ?session }
@@ -76,6 +77,7 @@ class Coverage:
 
     meeting: str
     label: str
+    start: str
     parties: int
     countries: int
     persons: int
@@ -83,14 +85,16 @@ class Coverage:
     reported_countries: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        """``2017: 8 parties named (reported: nearly 300 parties and organisations), …``."""
+        """``2017: 16 parties named (reported: nearly 300 parties and organisations), …``."""
         key = self.meeting.rsplit("/", 1)[-1]
-        parties = _of(self.parties, "parties", self.reported_parties)
-        countries = _of(self.countries, "countries", self.reported_countries)
-        return f"{key}: {parties}, {countries}, {self.persons} persons named"
+        parties = _of(self.parties, "party", "parties", self.reported_parties)
+        countries = _of(self.countries, "country", "countries", self.reported_countries)
+        persons = _of(self.persons, "person", "persons", [])
+        return f"{key}: {parties}, {countries}, {persons}"
 
 
-def _of(named: int, noun: str, reported: list[str]) -> str:
+def _of(named: int, one: str, many: str, reported: list[str]) -> str:
+    noun = one if named == 1 else many
     return f"{named} {noun} named" + (f" (reported: {'; '.join(reported)})" if reported else "")
 
 
@@ -111,7 +115,7 @@ def _solutions(
 
 
 def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
-    """Every meeting's coverage, by label (one meeting's with ``meeting``, an IRI)."""
+    """Every meeting's coverage, earliest first (one meeting's with ``meeting``, an IRI)."""
     bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
         {ox.Variable("meeting"): ox.NamedNode(meeting)} if meeting else None
     )
@@ -121,6 +125,7 @@ def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
         found[iri] = Coverage(
             iri,
             _term_value(row["label"]),
+            _term_value(row["start"]),
             int(_term_value(row["parties"])),
             int(_term_value(row["countries"])),
             int(_term_value(row["persons"])),
@@ -145,4 +150,4 @@ def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
                 found[iri].reported_parties.append(text)
             else:
                 found[iri].reported_countries.append(text)
-    return sorted(found.values(), key=lambda c: (c.label, c.meeting))
+    return sorted(found.values(), key=lambda c: (c.start, c.label, c.meeting))
