@@ -290,7 +290,7 @@ def test_recurring_participants(store: LocalStore, project: Project) -> None:
         ("person", "Xi Jinping", "3"),  # 2017, the 2021 summit, 2023
         ("person", "Hun Sen", "2"),  # 2017, 2021
         ("person", "Wang Jiarui", "2"),  # 2014, 2015
-        ("party", "Cambodian People's Party", "3"),  # 2016 (Sar Kheng, participants search), 2017, 2021
+        ("party", "Cambodian People's Party", "3"),  # 2016 (Sar Kheng), 2017, 2021
     } <= got
 
 

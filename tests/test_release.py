@@ -129,6 +129,7 @@ def test_citation_cff_is_valid_and_names_this_release() -> None:
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     assert citation["version"] == release.VERSION
     assert str(citation["date-released"]) == release.DATE
+    assert citation["license"] == "CC-BY-SA-4.0"  # the data's; a list would read as a choice
     assert release.Release(release.VERSION, release.DATE).dataset_iri in {
         i["value"] for i in citation["identifiers"]
     }
@@ -205,10 +206,11 @@ def test_the_home_pages_downloads_are_the_files_in_dist(client: TestClient, dist
         download = quad.object
         assert isinstance(download, ox.BlankNode)
         (url,) = _values(store, download, "contentUrl")
-        name = url.rsplit("/", 1)[1]
-        assert url == f"https://w3id.org/dialoguekg/dumps/{release.VERSION}/{name}"
+        name = url.removeprefix(f"https://w3id.org/dialoguekg/dumps/{release.VERSION}/")
         assert _values(store, download, "sha256") == [sums[name]]
         assert _values(store, download, "contentSize") == [f"{(dist / name).stat().st_size} B"]
         (media,) = _values(store, download, "encodingFormat")
         found[name] = media
-    assert found == {f"dialoguekg.{f.suffix}": f.media_type for f in export.FORMATS}
+    assert found == {f"dialoguekg.{f.suffix}": f.media_type for f in export.FORMATS} | {
+        "tables/datapackage.json": "application/json"
+    }

@@ -2,9 +2,10 @@
 took part, against the counts the sources report for the meeting.
 
 A meeting's participations are those of the meeting and of its sessions. "Took part" leaves
-out what the sources do not report as taking part: a participation only announced
-(``dkg:Announced``) and a commentator's (``role/commentator``: the source does not say they
-attended). The host's own party and people count like any other. The reported counts are the
+out what the sources do not report as taking part (``TOOK_PART``): a participation only
+announced (``dkg:Announced``), a message sent without taking part (``dkg:SentMessage``, the
+role ``message-sender``) and a commentator's (``role/commentator``: the source does not say
+they attended). The host's own party and people count like any other. The reported counts are the
 meeting's shown ``dkg:partyCount`` and ``dkg:countryCount`` values (deprecated claims never
 show), each with the hedge and measure of the claims behind it ("nearly 300 parties and
 organisations"). Both queries are constant texts; a single meeting is bound as a term.
@@ -24,6 +25,17 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 
+#: What a participation ``{part}`` must not be to count as taking part: only announced, a
+#: message sent without taking part, or a commentator's (the source does not say they attended).
+TOOK_PART = """FILTER NOT EXISTS {{
+  {part} dkg:participationStatus ?status FILTER (?status IN (dkg:Announced, dkg:SentMessage))
+}}
+FILTER NOT EXISTS {{
+  {part} dkg:inRole ?role
+  FILTER (?role IN (<https://w3id.org/dialoguekg/id/role/commentator>,
+                    <https://w3id.org/dialoguekg/id/role/message-sender>))
+}}"""
+
 #: Per meeting: the parties, countries (of those parties) and persons named as taking part.
 NAMED = (
     _PREFIXES
@@ -36,8 +48,9 @@ WHERE {
     { ?part dkg:event ?meeting }
     UNION { ?session schema:superEvent ?meeting . ?part dkg:event ?session }
     ?part a dkg:Participation .
-    FILTER NOT EXISTS { ?part dkg:participationStatus dkg:Announced }
-    FILTER NOT EXISTS { ?part dkg:inRole <https://w3id.org/dialoguekg/id/role/commentator> }
+"""
+    + "\n".join("    " + line for line in TOOK_PART.format(part="?part").splitlines())
+    + """
     OPTIONAL { ?part dkg:participant ?person }
     OPTIONAL {
       ?part dkg:onBehalfOf ?party . ?party a dkg:Party .

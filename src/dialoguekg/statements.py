@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .coverage import TOOK_PART
 from .errors import ProjectError
 from .vocab import DKG, sparql_prefixes
 
@@ -98,7 +99,7 @@ SELECT ?meeting ?fact ?person ?party ?source WHERE {
   FILTER NOT EXISTS { ?meeting dkg:wikidataId ?any }
   FILTER NOT EXISTS { ?source dkg:sourceKind "encyclopedia" }
   OPTIONAL { ?fact dkg:onBehalfOf ?organisation . ?organisation dkg:wikidataId ?party }
-}"""
+""" + TOOK_PART.format(part="?fact") + "\n}"
 
 #: What a reference says of each source.
 SOURCES = """

@@ -513,7 +513,8 @@ MEMBERSHIPS = Table(
 )
 PARTICIPATIONS = Table(
     "participations",
-    "One row per person taking part in a meeting or one of its sessions, per source.",
+    "One row per person, or party or organisation with no person named, taking part in a "
+    "meeting or one of its sessions, per source.",
     DKG.Participation,
     "participation",
     (
@@ -530,6 +531,13 @@ PARTICIPATIONS = Table(
             "session", DKG.event, "session", "sessions", "the session, where the source names one"
         ),
         _ref("role", DKG.inRole, "role", "roles", "the part played"),
+        Column(
+            "status",
+            "string",
+            "announced (before the meeting, not confirmed), attended, or sent-message (a message "
+            "only); empty where the source reports the part played and no more",
+            named(DKG.participationStatus, _names("participations", "status")),
+        ),
         _ref("party", DKG.onBehalfOf, "party", "parties", "the party the person spoke for"),
         _ref(
             "organisation",
@@ -544,6 +552,7 @@ PARTICIPATIONS = Table(
             "the person's title as the source prints it",
             literal(DKG.titleAsPrinted),
         ),
+        Column("quote", "string", "the source's words for it", literal(DKG.quote)),
         _source(),
     ),
 )
@@ -647,18 +656,25 @@ TABLES: tuple[Table, ...] = (
         SCHEMA.location,
         _value("place", "place", "places", "the place"),
     ),
-    _long(
-        "meeting_organisers",
-        "One row per party or organisation that organised a meeting.",
-        MEETINGS,
-        SCHEMA.organizer,
-        _value("party", "party", "parties", "the organising party (may be empty)"),
-        _value(
-            "organisation",
-            "organisation",
-            "organisations",
-            "the organising organisation (may be empty)",
-        ),
+    *(
+        _long(
+            f"meeting_{name}",
+            f"One row per party or organisation a source names as {what} of a meeting.",
+            MEETINGS,
+            predicate,
+            _value("party", "party", "parties", "the party (empty for an organisation)"),
+            _value(
+                "organisation",
+                "organisation",
+                "organisations",
+                "the organisation (empty for a party)",
+            ),
+        )
+        for name, what, predicate in (
+            ("hosts", "the host (主办)", DKG.host),
+            ("co_hosts", "a co-host (联合主办)", DKG.coHost),
+            ("organisers", "an organiser (承办, or where it does not say which)", SCHEMA.organizer),
+        )
     ),
     _long(
         "meeting_themes",

@@ -19,6 +19,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .. import tables
 from ..export import FORMATS, PUBLISHER, versioned_url
 from ..vocab import DATA_LICENSE, DATASET_IRI, DESCRIPTION, DKG, OWL, SCHEMA, TITLE
 from .site import DEFAULT, MEETING, RDF_TYPE, Site, dump_checksums
@@ -84,23 +85,23 @@ def script(site: Site) -> str:
 
 
 def downloads(site: Site) -> list[dict[str, str]]:
-    """Every dump as a ``DataDownload`` at the release's versioned path."""
+    """Every dump, and the tables' Data Package descriptor, as a ``DataDownload`` at the
+    release's versioned path."""
     sums = dump_checksums(site.dist)
-    found = []
-    for fmt in FORMATS:
-        name = f"dialoguekg.{fmt.suffix}"
-        if name in sums:
-            found.append(
-                {
-                    "@type": "DataDownload",
-                    "name": name,
-                    "encodingFormat": fmt.media_type,
-                    "contentUrl": versioned_url(site.release, name),
-                    "contentSize": f"{(site.dist / name).stat().st_size} B",
-                    "sha256": sums[name],
-                }
-            )
-    return found
+    files = [(f"dialoguekg.{fmt.suffix}", fmt.media_type) for fmt in FORMATS]
+    files.append((f"{tables.FOLDER}/{tables.DESCRIPTOR}", "application/json"))
+    return [
+        {
+            "@type": "DataDownload",
+            "name": name,
+            "encodingFormat": media_type,
+            "contentUrl": versioned_url(site.release, name),
+            "contentSize": f"{(site.dist / name).stat().st_size} B",
+            "sha256": sums[name],
+        }
+        for name, media_type in files
+        if name in sums
+    ]
 
 
 def temporal_coverage(store: ox.Store) -> str | None:
