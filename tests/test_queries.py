@@ -438,7 +438,11 @@ def test_parties_across_editions_and_who_spoke_for_them(
     years: dict[str, set[str]] = {}
     for party, year, _ in got:
         years.setdefault(party, set()).add(year)
-    assert {p for p, ys in years.items() if {"2017", "2023"} <= ys} == {"communist-party-of-china"}
+    assert {p for p, ys in years.items() if {"2017", "2023"} <= ys} == {
+        "communist-party-of-china",
+        "united-russia",  # in 2017 per China Change, with no speaker named
+    }
+    assert ("united-russia", "2017", frozenset({""})) in got
     cpc_2017 = frozenset({"Wang Huning", "Xi Jinping", "Yang Jiechi"})
     assert ("communist-party-of-china", "2017", cpc_2017) in got
     assert ("african-national-congress", "2023", frozenset({"Cyril Ramaphosa"})) in got
