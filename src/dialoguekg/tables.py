@@ -518,6 +518,7 @@ MEMBERSHIPS = Table(
         ),
         _source(),
     ),
+    single=True,  # one value of each: a record gives one (sources.KINDS)
 )
 PARTICIPATIONS = Table(
     "participations",
@@ -563,6 +564,7 @@ PARTICIPATIONS = Table(
         Column("quote", "string", "the source's words for it", literal(DKG.quote)),
         _source(),
     ),
+    single=True,  # one value of each: a record gives one (sources.KINDS)
 )
 SOURCES = Table(
     "sources",
