@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .query import Bindings, select
 from .sources import CLAIM_QUALIFIERS
 
 _PREFIXES = """PREFIX dkg: <https://w3id.org/dialoguekg/def#>
@@ -111,50 +112,29 @@ def _of(named: int, one: str, many: str, reported: list[str]) -> str:
     return f"{named} {noun} named" + (f" (reported: {'; '.join(reported)})" if reported else "")
 
 
-def _term_value(term: object) -> str:
-    return term.value if isinstance(term, ox.NamedNode | ox.Literal) else ""
-
-
-def _solutions(
-    store: ox.Store,
-    query: str,
-    bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None,
-) -> list[ox.QuerySolution]:
-    """The answer's rows, read at once: pyoxigraph's iterator over them may only be freed by
-    the thread that made it (the server renders pages in worker threads)."""
-    answer = store.query(query, substitutions=bound)
-    assert isinstance(answer, ox.QuerySolutions)
-    return list(answer)
-
-
 def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
     """Every meeting's coverage, earliest first (one meeting's with ``meeting``, an IRI)."""
-    bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None = (
-        {ox.Variable("meeting"): ox.NamedNode(meeting)} if meeting else None
-    )
+    bound: Bindings | None = {ox.Variable("meeting"): ox.NamedNode(meeting)} if meeting else None
     found: dict[str, Coverage] = {}
-    for row in _solutions(store, NAMED, bound):
-        iri = _term_value(row["meeting"])
-        found[iri] = Coverage(
-            iri,
-            _term_value(row["label"]),
-            _term_value(row["start"]),
-            int(_term_value(row["parties"])),
-            int(_term_value(row["countries"])),
-            int(_term_value(row["persons"])),
+    for row in select(store, NAMED, bound):
+        found[row["meeting"]] = Coverage(
+            row["meeting"],
+            row["label"],
+            row["start"],
+            int(row["parties"]),
+            int(row["countries"]),
+            int(row["persons"]),
         )
-    figures: set[tuple[str, str, int, str, str]] = set()
-    for row in _solutions(store, REPORTED, bound):
-        hedge = _term_value(row["qualifier"]).rsplit("#", 1)[-1]
-        figures.add(
-            (
-                _term_value(row["meeting"]),
-                _term_value(row["property"]),
-                int(_term_value(row["value"])),
-                _HEDGE.get(hedge, ""),
-                _MEASURE_WORDS.get(_term_value(row["measure"]), ""),
-            )
+    figures = {
+        (
+            row["meeting"],
+            row["property"],
+            int(row["value"]),
+            _HEDGE.get(row.get("qualifier", "").rsplit("#", 1)[-1], ""),
+            _MEASURE_WORDS.get(row.get("measure", ""), ""),
         )
+        for row in select(store, REPORTED, bound)
+    }
     # a figure once for each hedge and measure its claims give it, however many claims
     for iri, prop, value, hedge, words in sorted(figures, key=lambda f: (f[0], f[1], -f[2], f[3:])):
         if iri in found:

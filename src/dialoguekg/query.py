@@ -20,16 +20,38 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import __version__
 from .errors import EndpointError, QueryError
 from .vocab import PREFIXES
 
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+#: Terms a SELECT's variables may be bound to before it runs (no value pasted into its text).
+Bindings = dict["ox.Variable", "ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple"]
+
 USER_AGENT = f"dialoguekg/{__version__} (https://w3id.org/dialoguekg; SPARQLWrapper)"
 FORMATS = ("table", "csv", "tsv", "json")
 
 Term = dict[str, str]  # {"type": "uri"|"literal"|"bnode", "value": ..., "xml:lang"?, "datatype"?}
+
+
+def select(store: ox.Store, sparql: str, bound: Bindings | None = None) -> list[dict[str, str]]:
+    """A constant SELECT's rows on a pyoxigraph store, each variable's lexical value (unbound
+    ones left out); ``bound`` binds variables to terms (SEP-0007 substitutions). The rows are
+    read at once: pyoxigraph's iterator over them may only be freed by the thread that made
+    it, and the server renders pages in worker threads."""
+    import pyoxigraph as ox
+
+    answer = store.query(sparql, substitutions=bound)
+    assert isinstance(answer, ox.QuerySolutions)
+    names = [v.value for v in answer.variables]
+    return [
+        {name: term.value for name, term in zip(names, row, strict=True) if term is not None}
+        for row in answer
+    ]
 
 
 @dataclass
@@ -372,12 +394,10 @@ def _table(result: Result, width: int | None = None) -> str:
     on lines of their own, long values wrapped, rows apart when any takes several lines."""
     headers = result.variables
     cells = [
-        [short(row.get(v)).replace("\n", " ").split(JOINED) for v in headers]
-        for row in result.rows
+        [short(row.get(v)).replace("\n", " ").split(JOINED) for v in headers] for row in result.rows
     ]
     natural = [
-        max([len(h), *(len(value) for c in cells for value in c[i])])
-        for i, h in enumerate(headers)
+        max([len(h), *(len(value) for c in cells for value in c[i])]) for i, h in enumerate(headers)
     ]
     room = (width or shutil.get_terminal_size((120, 24)).columns) - 3 * (len(headers) - 1)
     widths = _fit(natural, max(room, 10 * len(headers)))

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from .coverage import TOOK_PART
 from .errors import ProjectError
+from .query import select
 from .vocab import DKG, sparql_prefixes
 
 if TYPE_CHECKING:
@@ -252,16 +253,8 @@ def _claim_value(row: dict[str, str], left_out: Counter[str]) -> str | None:
 
 
 def _select(store: ox.Store, query: str) -> list[dict[str, str]]:
-    """The rows of a constant SELECT as plain strings, unbound variables left out."""
-    import pyoxigraph as ox
-
-    solutions = store.query(sparql_prefixes() + query)
-    assert isinstance(solutions, ox.QuerySolutions)
-    names = [v.value for v in solutions.variables]
-    return [
-        {name: term.value for name, term in zip(names, row, strict=True) if term is not None}
-        for row in solutions
-    ]
+    """The rows of one of this module's constant SELECTs, with the project's prefixes."""
+    return select(store, sparql_prefixes() + query)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..coverage import coverage
+from ..query import select
 from ..tables import DESCRIPTOR, FOLDER
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, schemaorg, serialize
@@ -53,14 +54,6 @@ def alternates(path: str, shown: Format) -> list[tuple[Format, str]]:
     return [(f, f"/id/{quote(path)}.{f.suffix}") for f in conneg.RESOURCE_FORMATS if f is not shown]
 
 
-def _rows(store: ox.Store, query: str) -> list[ox.QuerySolution]:
-    """A SELECT's rows, read at once: pyoxigraph's iterator over them may only be freed by the
-    thread that made it (the server renders pages in worker threads)."""
-    answer = store.query(query)
-    assert isinstance(answer, ox.QuerySolutions)
-    return list(answer)
-
-
 class Renderer:
     """Renders the site's pages and documents from its store."""
 
@@ -87,7 +80,7 @@ class Renderer:
 
     def home(self) -> Rendered:
         site = self.site
-        meetings = _rows(site.store, """
+        meetings = select(site.store, """
             PREFIX dkg: <https://w3id.org/dialoguekg/def#> PREFIX schema: <http://schema.org/>
             PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
             SELECT ?m ?label ?type (MIN(?s) AS ?start) (MAX(?e) AS ?end) WHERE {
@@ -98,7 +91,7 @@ class Renderer:
                 (dkg:ForeignHostedPartyEvent "hosted by another party") }
               ?m a ?class }
             GROUP BY ?m ?label ?type ORDER BY ?start ?label""")
-        counts = _rows(site.store, """
+        counts = select(site.store, """
             SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
             WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class""")
         return self.page(
@@ -107,21 +100,15 @@ class Renderer:
             title="dialoguekg",
             timeline=Markup(timeline_svg(site.meetings())),
             meetings=[
-                (
-                    page_of(m["m"].value),
-                    m["label"].value,
-                    m["type"].value,
-                    m["start"].value,
-                    m["end"].value if m["end"] is not None else "",
-                )
+                (page_of(m["m"]), m["label"], m["type"], m["start"], m.get("end", ""))
                 for m in meetings
             ],
             counts=[
                 (
-                    site.label_of_term(c["class"].value),
-                    int(c["n"].value),
-                    "/classes/" + c["class"].value[len(PREFIXES["dkg"]) :] + ".html"
-                    if c["class"].value.startswith(PREFIXES["dkg"])
+                    site.label_of_term(c["class"]),
+                    int(c["n"]),
+                    "/classes/" + c["class"][len(PREFIXES["dkg"]) :] + ".html"
+                    if c["class"].startswith(PREFIXES["dkg"])
                     else None,
                 )
                 for c in counts
