@@ -11,6 +11,10 @@ times):
   (``bench/scale.py``), each stage timed from the build's progress lines (wall, CPU, peak RSS),
   the growth of each stage with k, and the time pyoxigraph takes to load the N-Triples the build
   wrote, as the floor a build of that graph could approach.
+- ``.venv/bin/python bench/bench.py --write-stage K [--repeat 3]``: the build's write stage in
+  process on the data K times over: each table (and, for the tables read without grouping,
+  the same table grouped, as it was before), the Turtle and TriG dumps, VoID, the checksums and
+  writing the files.
 - ``.venv/bin/python bench/bench.py --cli-median [--repeat 5]``: ``dialoguekg validate``,
   ``build``, ``query --list`` and ``--help`` on the real data, and whether each imports rdflib,
   pySHACL or pyoxigraph.
@@ -530,6 +534,44 @@ def scale_table(ks: list[int], repeat: int, source: Path, work: Path | None) -> 
     print_scale_rows(rows, repeat)
 
 
+def write_stage(k: int, source: Path, repeat: int) -> None:
+    """The parts of the build's write stage, in process, on the data k times over (the same
+    calls as ``export.all_files`` and ``export.write``)."""
+    import dataclasses
+
+    from dialoguekg import export, graph, sources, tables
+    from dialoguekg.project import Project
+
+    project = Project(ROOT)
+    with tempfile.TemporaryDirectory(prefix="dialoguekg-write-") as temporary:
+        folder = Path(temporary)
+        scale.scale(source, folder / "data", k)
+        built = graph.build(sources.load(folder / "data"))
+        store = built.dataset(project.ontology_file)
+        context = export.load_context(project.context_file)
+        document = export.jsonld(built.lines(), context)
+        rows: list[list[str]] = []
+
+        def timed(name: str, function: Callable[[], object]) -> None:
+            rows.append([name, f"{median_seconds(function, repeat):.2f}"])
+
+        for each in tables.TABLES:
+            timed(each.file, partial(tables.csv, each, store))
+            if each.single:  # as it was read before: grouped, one row per key
+                grouped = dataclasses.replace(each, single=False)
+                timed(f"{each.file}, grouped", partial(tables.csv, grouped, store))
+        files = export.render(built, store, context, document)
+        timed("Turtle and TriG", partial(export.render, built, store, context, document))
+        files.update(tables.render(store))
+        timed("VoID", partial(export.describe, store, len(built), files, None))
+        files["void.ttl"] = export.describe(store, len(built), files, None)
+        timed("checksums", partial(export.checksums, files))
+        files[export.CHECKSUMS] = export.checksums(files)
+        timed("writing the files", partial(export.write, folder / "dist", files))
+    title = f"the write stage at k = {k}, {len(built)} triples, median of {repeat}"
+    table(title, ["part", "s"], rows)
+
+
 # ---------------------------------------------------------------------------------------------
 # The CLI on the real data: wall time, and which heavy libraries each command imports
 # ---------------------------------------------------------------------------------------------
@@ -618,13 +660,16 @@ def main() -> None:
         "--work", type=Path, help="keep the scaled folders here, as k<K>/ (replaced)"
     )
     parser.add_argument("--cli-median", action="store_true", help="time the CLI's commands")
+    parser.add_argument("--write-stage", type=int, metavar="K", help="the write stage at k = K")
     args = parser.parse_args()
+    if args.write_stage:
+        write_stage(args.write_stage, args.data, args.repeat or 3)
     if args.scale_table:
         ks = sorted({int(k) for k in args.ks.split(",")})
         scale_table(ks, args.repeat or 1, args.data, args.work)
     if args.cli_median:
         cli_medians(args.repeat or 5)
-    if not (args.scale_table or args.cli_median):
+    if not (args.scale_table or args.cli_median or args.write_stage):
         scales = [int(k) for k in args.scales.split(",")]
         in_process(args.repeat or 5, scales, args.rdflib_limit)
 

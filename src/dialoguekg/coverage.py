@@ -19,12 +19,7 @@ import pyoxigraph as ox
 
 from .query import Bindings, select
 from .sources import CLAIM_QUALIFIERS
-
-_PREFIXES = """PREFIX dkg: <https://w3id.org/dialoguekg/def#>
-PREFIX schema: <http://schema.org/>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
+from .vocab import sparql_prefixes
 
 #: What a participation ``{part}`` must not be to count as taking part: only announced, a
 #: message sent without taking part, or a commentator's (the source does not say they attended).
@@ -39,7 +34,7 @@ FILTER NOT EXISTS {{
 
 #: Per meeting: the parties, countries (of those parties) and persons named as taking part.
 NAMED = (
-    _PREFIXES
+    sparql_prefixes()
     + """SELECT ?meeting (SAMPLE(?name) AS ?label) (COUNT(DISTINCT ?party) AS ?parties)
        (COUNT(DISTINCT ?country) AS ?countries) (COUNT(DISTINCT ?person) AS ?persons)
        (MIN(?date) AS ?start)
@@ -64,7 +59,7 @@ GROUP BY ?meeting"""
 
 #: Per meeting: each shown party or country count, with the hedges and measures of its claims.
 REPORTED = (
-    _PREFIXES
+    sparql_prefixes()
     + """SELECT DISTINCT ?meeting ?property ?value ?qualifier ?measure WHERE {
   VALUES ?property { dkg:partyCount dkg:countryCount }
   ?meeting a dkg:Meeting ; ?property ?value .

@@ -48,7 +48,7 @@ LAST = "LAST"
 
 #: Memberships of a linked person with a linked party (P102) or a linked state office (P39).
 MEMBERSHIPS = """
-SELECT ?fact ?subject ?property ?value ?source WHERE {
+SELECT ?subject ?property ?value ?source WHERE {
   ?fact a dkg:Membership ; org:member ?person ; prov:wasDerivedFrom ?source .
   ?person dkg:wikidataId ?subject .
   { ?fact org:organization ?party . ?party a dkg:Party ; dkg:wikidataId ?value .
@@ -73,7 +73,7 @@ SELECT ?meeting ?label ?start ?kind WHERE {
 
 #: The claims about meetings without an id that map onto Wikidata properties.
 MEETING_CLAIMS = """
-SELECT ?meeting ?fact ?predicate ?value ?id ?qualifier ?measure ?source WHERE {
+SELECT ?meeting ?predicate ?value ?id ?qualifier ?measure ?source WHERE {
   VALUES ?predicate {
     schema:startDate schema:endDate schema:location schema:organizer dkg:delegateCount
   }
@@ -89,8 +89,9 @@ SELECT ?meeting ?fact ?predicate ?value ?id ?qualifier ?measure ?source WHERE {
 }"""
 
 #: Linked persons taking part in a meeting without an id, or in one of its sessions.
-PARTICIPANTS = """
-SELECT ?meeting ?fact ?person ?party ?source WHERE {
+PARTICIPANTS = (
+    """
+SELECT ?meeting ?person ?party ?source WHERE {
   ?fact a dkg:Participation ; dkg:participant ?who ; dkg:event ?event ;
     prov:wasDerivedFrom ?source .
   ?who dkg:wikidataId ?person .
@@ -100,7 +101,10 @@ SELECT ?meeting ?fact ?person ?party ?source WHERE {
   FILTER NOT EXISTS { ?meeting dkg:wikidataId ?any }
   FILTER NOT EXISTS { ?source dkg:sourceKind "encyclopedia" }
   OPTIONAL { ?fact dkg:onBehalfOf ?organisation . ?organisation dkg:wikidataId ?party }
-""" + TOOK_PART.format(part="?fact") + "\n}"
+"""
+    + TOOK_PART.format(part="?fact")
+    + "\n}"
+)
 
 #: What a reference says of each source.
 SOURCES = """
@@ -136,22 +140,20 @@ class Reference:
 @dataclass(frozen=True, order=True)
 class Statement:
     """One QuickStatements row: subject (Q-id, or LAST in a CREATE block), property, value in
-    QuickStatements syntax, qualifiers, and the source (its IRI) the reference cites. ``fact``
-    is the IRI of the membership, participation or claim behind it."""
+    QuickStatements syntax, qualifiers, and the source (its IRI) the reference cites; two
+    facts that make the same row make it once."""
 
     subject: str
     property: str
     value: str
     qualifiers: tuple[tuple[str, str], ...]
     source: str
-    fact: str = field(compare=False)  # two facts that make the same row make it once
 
 
 @dataclass
 class NewItem:
     """A meeting with no Wikidata id, to be created: label, description and statements."""
 
-    meeting: str
     label: str
     description: str
     statements: list[Statement] = field(default_factory=list)
@@ -177,10 +179,7 @@ def collect(store: ox.Store, *, create_missing: bool = False) -> Batch:
     the new meeting items), in a deterministic order. Only constant queries are run."""
     rows = _select(store, MEMBERSHIPS)
     statements = sorted(
-        {
-            Statement(r["subject"], r["property"], r["value"], (), r["source"], r["fact"])
-            for r in rows
-        }
+        {Statement(r["subject"], r["property"], r["value"], (), r["source"]) for r in rows}
     )
     batch = Batch(statements, [], {})
     if create_missing:
@@ -203,7 +202,7 @@ def _new_items(store: ox.Store, left_out: Counter[str]) -> list[NewItem]:
     start: dict[str, str] = {}
     kind: dict[str, str] = {}
     for row in _select(store, MEETINGS):
-        items.setdefault(row["meeting"], NewItem(row["meeting"], row["label"], ""))
+        items.setdefault(row["meeting"], NewItem(row["label"], ""))
         start[row["meeting"]] = min(row["start"], start.get(row["meeting"], row["start"]))
         if "kind" in row:  # the most specific class's label, over dkg:Meeting's own
             kind[row["meeting"]] = row["kind"]
@@ -220,13 +219,12 @@ def _new_items(store: ox.Store, left_out: Counter[str]) -> list[NewItem]:
                     value,
                     (),
                     row["source"],
-                    row["fact"],
                 )
             )
     for row in _select(store, PARTICIPANTS):
         qualifiers = (("P1268", row["party"]),) if "party" in row else ()
         items[row["meeting"]].statements.append(
-            Statement(LAST, "P710", row["person"], qualifiers, row["source"], row["fact"])
+            Statement(LAST, "P710", row["person"], qualifiers, row["source"])
         )
     for item in items.values():
         item.statements = sorted(set(item.statements))

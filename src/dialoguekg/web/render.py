@@ -153,7 +153,7 @@ class Renderer:
             timeline=Markup(timeline_svg(attended)) if attended else "",
             attended=attended,
             parties=site.parties_at(iri) if is_meeting else [],
-            coverage=coverage(site.store, iri)[0] if is_meeting else None,
+            coverage=next(iter(coverage(site.store, iri)), None) if is_meeting else None,
             took_part=site.took_part(iri) if is_person else [],
             **shown,
             path=path,

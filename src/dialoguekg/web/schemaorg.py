@@ -20,7 +20,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .. import tables
-from ..export import FORMATS, PUBLISHER, versioned_url
+from ..export import BASE_NAME, FORMATS, PUBLISHER, media_type_of, versioned_url
 from ..vocab import DATA_LICENSE, DATASET_IRI, DESCRIPTION, DKG, OWL, SCHEMA, TITLE
 from .site import DEFAULT, MEETING, RDF_TYPE, Site, dump_checksums
 
@@ -88,18 +88,18 @@ def downloads(site: Site) -> list[dict[str, str]]:
     """Every dump, and the tables' Data Package descriptor, as a ``DataDownload`` at the
     release's versioned path."""
     sums = dump_checksums(site.dist)
-    files = [(f"dialoguekg.{fmt.suffix}", fmt.media_type) for fmt in FORMATS]
-    files.append((f"{tables.FOLDER}/{tables.DESCRIPTOR}", "application/json"))
+    names = [f"{BASE_NAME}.{fmt.suffix}" for fmt in FORMATS]
+    names.append(f"{tables.FOLDER}/{tables.DESCRIPTOR}")
     return [
         {
             "@type": "DataDownload",
             "name": name,
-            "encodingFormat": media_type,
+            "encodingFormat": media_type_of(name),
             "contentUrl": versioned_url(site.release, name),
             "contentSize": f"{(site.dist / name).stat().st_size} B",
             "sha256": sums[name],
         }
-        for name, media_type in files
+        for name in names
         if name in sums
     ]
 
