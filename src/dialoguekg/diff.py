@@ -30,8 +30,6 @@ has no order of operations for Patch to record.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +37,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import DialogueKGError, DiffError
-from .export import BASE_NAME, CHECKSUMS, release_of
+from .export import BASE_NAME, CHECKSUMS, release_of, write_file
 from .release import Release
 from .vocab import DKG, ID, ONTOLOGY_IRI, PROV, RDF, RDFS, curie
 
@@ -291,8 +289,10 @@ def _facts(old: Build, new: Build, both: set[ox.NamedNode]) -> list[Fact]:
     for build in (old, new):
         for quad in build.store.quads_for_pattern(None, SUBJECT, None, DEFAULT):
             claim, subject = quad.subject, quad.object
-            if isinstance(claim, ox.NamedNode) and isinstance(subject, ox.NamedNode) and (
-                subject in both
+            if (
+                isinstance(claim, ox.NamedNode)
+                and isinstance(subject, ox.NamedNode)
+                and (subject in both)
             ):
                 for predicate in build.objects(claim, PREDICATE):
                     if isinstance(predicate, ox.NamedNode):
@@ -352,9 +352,7 @@ def words(diff: Diff) -> list[str]:
     """The change in plain words, one line each; "no changes" for two equal builds."""
     if diff.empty:
         return [f"{_heading(diff)}: no changes"]
-    lines = [
-        f"{_heading(diff)}: {len(diff.added)} triples added, {len(diff.removed)} removed"
-    ]
+    lines = [f"{_heading(diff)}: {len(diff.added)} triples added, {len(diff.removed)} removed"]
     for title, mark, items in _sections(diff):
         if items:
             lines.append(f"{title} ({len(items)}):")
@@ -409,15 +407,5 @@ def trig(diff: Diff) -> bytes:
 
 
 def write(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` atomically (a temporary file renamed into place)."""
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise DiffError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise DiffError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    """Write ``content`` to ``path`` atomically (``export.write_file``); raises DiffError."""
+    write_file(path, content, DiffError)

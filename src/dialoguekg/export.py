@@ -15,6 +15,7 @@ VoID: https://www.w3.org/TR/void/ · DCAT 3: https://www.w3.org/TR/vocab-dcat-3/
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -517,6 +518,23 @@ def all_files(
 # ---------------------------------------------------------------------------------------------
 # Writing (atomic)
 # ---------------------------------------------------------------------------------------------
+
+
+def write_file(path: Path, content: bytes, error: type[DialogueKGError]) -> None:
+    """Write one file atomically: through a temporary file beside ``path`` that then takes
+    its place, so ``path`` keeps its old bytes or holds all the new ones, and no temporary file
+    is left behind. Raises ``error`` naming ``path`` if it cannot be written."""
+    temp: str | None = None
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temp, path)
+    except OSError as exc:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        raise error(f"{path}: cannot write the file ({exc.strerror or exc})") from exc
 
 
 def write(out_dir: Path, files: Mapping[str, Content]) -> None:

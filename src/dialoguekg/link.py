@@ -12,11 +12,9 @@ Wikidata's query service: https://www.wikidata.org/wiki/Wikidata:SPARQL_query_se
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
-import os
 import shutil
 import tempfile
 import time
@@ -27,6 +25,7 @@ from typing import Any
 
 from . import sources
 from .errors import DialogueKGError, EndpointError, SourceDataError
+from .export import write_file
 from .query import USER_AGENT, endpoint_error
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
@@ -307,21 +306,9 @@ def review_csv(candidates: Iterable[Candidate]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it that then takes
-    its place: ``path`` is either left as it was or holds the whole text, and no temporary
-    file is left behind. Raises LinkError naming ``path`` if it cannot be written."""
-    temp: str | None = None
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-        reason = exc.strerror or str(exc)
-        raise LinkError(f"{path}: cannot write the file ({reason})") from exc
+    """Write ``text`` (UTF-8) to ``path`` atomically (``export.write_file``); raises LinkError
+    naming ``path`` if it cannot be written."""
+    write_file(path, text.encode("utf-8"), LinkError)
 
 
 def accept(data_dir: Path, review: Path, retrieved: dt.date) -> int:
