@@ -535,8 +535,9 @@ def scale_table(ks: list[int], repeat: int, source: Path, work: Path | None) -> 
 
 
 def write_stage(k: int, source: Path, repeat: int) -> None:
-    """The parts of the build's write stage, in process, on the data k times over (the same
-    calls as ``export.all_files`` and ``export.write``)."""
+    """The parts of the build's write stage, in process, on the data k times over: each file
+    made alone (``export.makers``), the files that describe them (``export.closing``), and all
+    of them made and written as ``build`` does, two at a time (``export.Output``)."""
     import dataclasses
 
     from dialoguekg import export, graph, sources, tables
@@ -549,25 +550,32 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
         built = graph.build(sources.load(folder / "data"))
         store = built.dataset(project.ontology_file)
         context = export.load_context(project.context_file)
-        document = export.jsonld(built.lines(), context)
         rows: list[list[str]] = []
 
         def timed(name: str, function: Callable[[], object]) -> None:
             rows.append([name, f"{median_seconds(function, repeat):.2f}"])
 
+        makers = export.makers(built, store, context)
+        for name, make in makers.items():
+            timed(name, make)
         for each in tables.TABLES:
-            timed(each.file, partial(tables.csv, each, store))
             if each.single:  # as it was read before: grouped, one row per key
                 grouped = dataclasses.replace(each, single=False)
                 timed(f"{each.file}, grouped", partial(tables.csv, grouped, store))
-        files = export.render(built, store, context, document)
-        timed("Turtle and TriG", partial(export.render, built, store, context, document))
-        files.update(tables.render(store))
-        timed("VoID", partial(export.describe, store, len(built), files, None))
-        files["void.ttl"] = export.describe(store, len(built), files, None)
-        timed("checksums", partial(export.checksums, files))
-        files[export.CHECKSUMS] = export.checksums(files)
-        timed("writing the files", partial(export.write, folder / "dist", files))
+        document = makers["dialoguekg.jsonld"]()
+        files = {name: make() for name, make in makers.items()}
+        timed("size and SHA-256 of each", lambda: {n: export.digest(c) for n, c in files.items()})
+        written = {name: export.digest(content) for name, content in files.items()}
+        timed("descriptor, VoID, SHA256SUMS", partial(export.closing, store, len(built), written))
+
+        def output() -> None:
+            made = export.makers(built, store, context, lambda: document)
+            with export.Output(folder / "dist") as out:
+                for name, make in made.items():
+                    out.add(name, make)
+                out.commit(export.closing(store, len(built), out.written()))
+
+        timed("all made and written, two at a time (as build)", output)
     title = f"the write stage at k = {k}, {len(built)} triples, median of {repeat}"
     table(title, ["part", "s"], rows)
 

@@ -131,10 +131,14 @@ def test_builds_are_byte_identical_across_processes(tmp_path: Path) -> None:
     assert sums[0] == sums[1]
 
 
+def checksums_of(files: dict[str, bytes]) -> bytes:
+    return export.checksums({name: export.digest(content) for name, content in files.items()})
+
+
 def test_write_replaces_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": export.checksums({"a.ttl": b"1"})})
-    export.write(out, {"b.ttl": b"2", "SHA256SUMS": export.checksums({"b.ttl": b"2"})})
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
+    export.write(out, {"b.ttl": b"2", "SHA256SUMS": checksums_of({"b.ttl": b"2"})})
     assert {p.name for p in out.iterdir()} == {"b.ttl", "SHA256SUMS"}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
     assert oct(out.stat().st_mode & 0o777) == "0o755"
@@ -142,7 +146,7 @@ def test_write_replaces_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> 
 
 def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": export.checksums({"a.ttl": b"1"})})
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
     with pytest.raises(
         DialogueKGError, match=r"cannot write .*dist: .*the previous output is kept"
     ):  # "c" is a folder by the time its file is written
@@ -159,7 +163,7 @@ def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     assert (tmp_path / "notes.txt").read_text() == "mine"
     # a build folder with a file of the user's added is refused too
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": export.checksums({"a.ttl": b"1"})})
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
     (out / "my-notes.txt").write_text("mine")
     with pytest.raises(DialogueKGError, match=r"\(my-notes.txt, not in its SHA256SUMS\)"):
         export.write(out, {"SHA256SUMS": b""})
@@ -167,7 +171,7 @@ def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     # and so is one added to a subfolder the build wrote
     (out / "my-notes.txt").unlink()
     files = {"tables/a.csv": b"1"}
-    export.write(out, {**files, "SHA256SUMS": export.checksums(files)})
+    export.write(out, {**files, "SHA256SUMS": checksums_of(files)})
     (out / "tables" / "mine.csv").write_text("mine")
     with pytest.raises(DialogueKGError, match=r"\(tables/mine.csv, not in its SHA256SUMS\)"):
         export.write(out, {"SHA256SUMS": b""})

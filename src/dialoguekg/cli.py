@@ -226,11 +226,15 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     context = export.load_context(project.context_file)
     prepared = project_mod.prepare(project, data_dir, _progress)
     built = prepared.built
-    # JSON-LD (Python) is written while pyoxigraph loads the store and checks the shapes,
-    # which it does without the GIL; the dumps are written only if the graph conforms.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # JSON-LD (Python) is written while pyoxigraph loads the store; once it is loaded, the
+    # other dumps and the tables are made and written (``export.Output``) while the shapes are
+    # checked, all without the GIL; the output folder is put in place only if the graph
+    # conforms.
+    with ThreadPoolExecutor(max_workers=1) as pool, export.Output(out) as output:
         document = pool.submit(export.jsonld, built.lines(), context)
         store = built.dataset(project.ontology_file)
+        for name, make in export.makers(built, store, context, document.result).items():
+            output.add(name, make)
         compiled = project_mod.check(project, prepared, store, _progress, "fast")
         shown = compiled.report.warnings if verbose else ()
         for line in [f.line() for f in shown] or compiled.report.summary():
@@ -238,8 +242,8 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
         if not compiled.report.conforms:
             raise NotConformingError(compiled.report.text())
         _progress(f"writing {out}")
-        files = export.all_files(built, project.ontology_file, context, store, document.result())
-    export.write(out, files)
+        output.commit(export.closing(store, len(built), output.written()))
+        files = len(output.files)
     for line in export.link_counts(store):
         _progress(line)
     _coverage(store, compiled.counts["meetings"])
@@ -249,7 +253,7 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
         f"{counts['parties']} parties, {counts['sources']} sources, "
         f"{compiled.claims} claims, {len(graph_stage.conflicts(built))} conflicts; "
         f"{len(built)} triples, {export.entity_count(store)} entities, "
-        f"{len(files)} files, {len(compiled.report.violations)} violations, "
+        f"{files} files, {len(compiled.report.violations)} violations, "
         f"{len(compiled.report.warnings)} warnings"
     )
 

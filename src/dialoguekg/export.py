@@ -22,9 +22,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -106,33 +107,57 @@ def load_context(path: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def render(
-    built: Built, store: ox.Store, context: Mapping[str, Any], document: bytes | None = None
-) -> dict[str, Content]:
-    """Every dump of the graph by file name; byte-identical for the same graph.
+#: Makes one file's bytes when called (``makers``), so the files can be made in threads.
+Maker = Callable[[], Content]
+
+
+def makers(
+    built: Built, store: ox.Store, context: Mapping[str, Any], document: Maker | None = None
+) -> dict[str, Maker]:
+    """How to make every dump and table of the graph, by file name; byte-identical for the
+    same graph.
 
     Each quad is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
     same lines plus the ontology's with its graph name the ``.nq`` file (both sorted, so two
-    builds diff line by line); Turtle and TriG are written by pyoxigraph from the build's store
-    (``Built.dataset``) in its own stable order, without holding the GIL; JSON-LD by ``jsonld``
-    (or given, when the caller wrote it already, e.g. while the store loaded).
+    builds diff line by line); Turtle, TriG and the tables are written by pyoxigraph from the
+    build's store (``Built.dataset``) in its own stable order, without holding the GIL, so they
+    can be made side by side; JSON-LD by ``jsonld`` (or ``document``, when the caller has it
+    made already, e.g. while the store loaded). The N-Triples file comes first and JSON-LD
+    last: the one is ready at once, the other is made elsewhere and awaited.
     """
-    nt_bytes = built.document
     prefixes = turtle_prefixes()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        turtle = pool.submit(
-            store.dump, format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=prefixes
-        )
-        trig = pool.submit(store.dump, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-        if document is None:
-            document = jsonld(built.lines(), context)
-        return {
-            f"{BASE_NAME}.ttl": bytes(turtle.result() or b""),
-            f"{BASE_NAME}.jsonld": document,
-            f"{BASE_NAME}.nt": nt_bytes,
-            f"{BASE_NAME}.trig": bytes(trig.result() or b""),
-            f"{BASE_NAME}.nq": (nt_bytes, _ontology_quads(store)),
-        }
+    files: dict[str, Maker] = {
+        f"{BASE_NAME}.nt": lambda: built.document,
+        f"{BASE_NAME}.ttl": lambda: _dump(store, ox.RdfFormat.TURTLE, prefixes, ox.DefaultGraph()),
+        f"{BASE_NAME}.trig": lambda: _dump(store, ox.RdfFormat.TRIG, prefixes, None),
+        f"{BASE_NAME}.nq": lambda: (built.document, _ontology_quads(store)),
+    }
+    for table in tables.TABLES:
+        files[table.file] = partial(tables.csv, table, store)
+    files[f"{BASE_NAME}.jsonld"] = document or (lambda: jsonld(built.lines(), context))
+    return files
+
+
+def _dump(
+    store: ox.Store, fmt: ox.RdfFormat, prefixes: dict[str, str], graph: ox.DefaultGraph | None
+) -> bytes:
+    if graph is None:
+        return bytes(store.dump(format=fmt, prefixes=prefixes) or b"")
+    return bytes(store.dump(format=fmt, from_graph=graph, prefixes=prefixes) or b"")
+
+
+def closing(store: ox.Store, triples: int, written: Mapping[str, Written]) -> dict[str, bytes]:
+    """The files that describe the others, made once those are written: the tables' Data
+    Package descriptor, ``void.ttl`` and ``SHA256SUMS``, each knowing the files before it."""
+    written = dict(written)
+    extra: dict[str, bytes] = {}
+    descriptor = f"{tables.FOLDER}/{tables.DESCRIPTOR}"
+    extra[descriptor] = tables.descriptor({name: (w.size, w.sha256) for name, w in written.items()})
+    written[descriptor] = digest(extra[descriptor])
+    extra["void.ttl"] = describe(store, triples, written, modified_date())
+    written["void.ttl"] = digest(extra["void.ttl"])
+    extra[CHECKSUMS] = checksums(written)
+    return extra
 
 
 def turtle_prefixes() -> dict[str, str]:
@@ -286,11 +311,11 @@ class _Compactor:
 def describe(
     store: ox.Store,
     triples: int,
-    dumps: Mapping[str, Content],
+    written: Mapping[str, Written],
     modified: str | None,
     releases: tuple[Release, ...] = RELEASES,
 ) -> bytes:
-    """VoID + DCAT description of the dataset and each file of ``dumps`` (media type, size,
+    """VoID + DCAT description of the dataset and each file ``written`` (media type, size,
     checksum); the RDF dumps are also its ``void:dataDump``s.
 
     Counts come from queries on the built store (classes, entities, Wikidata links); nothing
@@ -350,12 +375,12 @@ def describe(
         before = nt.iri(releases[1].dataset_iri)
         add(version, PROV.wasRevisionOf, before)
         add(version, DCAT.previousVersion, before)
-    for name, content in sorted(dumps.items()):
+    for name, file in sorted(written.items()):
         media_type = media_type_of(name)
         checksum = nt.iri(f"{DUMPS_BASE}{name}#sha256")
         add(checksum, RDF.type, nt.iri(SPDX.Checksum))
         add(checksum, SPDX.algorithm, nt.iri(SPDX.checksumAlgorithm_sha256))
-        add(checksum, SPDX.checksumValue, nt.literal(sha256(content), datatype=XSD.hexBinary))
+        add(checksum, SPDX.checksumValue, nt.literal(file.sha256, datatype=XSD.hexBinary))
         for owner, url in ((ds, DUMPS_BASE + name), (version, versioned_url(current, name))):
             dist = nt.iri(url)
             add(owner, DCAT.distribution, dist)
@@ -371,7 +396,7 @@ def describe(
             add(dist, DCTERMS["format"], nt.literal(media_type))
             if name.endswith(tables.DESCRIPTOR):
                 add(dist, DCTERMS.conformsTo, nt.iri(tables.PROFILE))
-            add(dist, DCAT.byteSize, integer(size(content), XSD.nonNegativeInteger))
+            add(dist, DCAT.byteSize, integer(file.size, XSD.nonNegativeInteger))
             add(dist, SPDX.checksum, checksum)
     text = "".join(sorted({nt.line(*t) + "\n" for t in lines})).encode()
     return _oxigraph(text, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, turtle_prefixes())
@@ -464,24 +489,32 @@ def _slug(iri: str) -> str:
     return hashlib.sha256(iri.encode()).hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class Written:
+    """A file of the output: how many bytes it holds, and their SHA-256."""
+
+    size: int
+    sha256: str
+
+
+def digest(content: Content) -> Written:
+    """The size and SHA-256 of a file's bytes, read chunk by chunk."""
+    hashed = hashlib.sha256()
+    for chunk in (content,) if isinstance(content, bytes) else content:
+        hashed.update(chunk)
+    return Written(size(content), hashed.hexdigest())
+
+
 def size(content: Content) -> int:
     """How many bytes a file will hold."""
     return len(content) if isinstance(content, bytes) else sum(len(c) for c in content)
 
 
-def sha256(content: Content) -> str:
-    """The SHA-256 of a file's bytes, read chunk by chunk."""
-    digest = hashlib.sha256()
-    for chunk in (content,) if isinstance(content, bytes) else content:
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def checksums(files: Mapping[str, Content]) -> bytes:
+def checksums(written: Mapping[str, Written]) -> bytes:
     """``sha256sum``-compatible lines, sorted by file name."""
-    return "".join(
-        f"{sha256(content)}  {name}\n" for name, content in sorted(files.items())
-    ).encode("ascii")
+    return "".join(f"{file.sha256}  {name}\n" for name, file in sorted(written.items())).encode(
+        "ascii"
+    )
 
 
 def modified_date() -> str | None:
@@ -502,17 +535,13 @@ def all_files(
     ontology_file: Path,
     context: Mapping[str, Any],
     store: ox.Store | None = None,
-    document: bytes | None = None,
 ) -> dict[str, Content]:
-    """Every file of an output folder: the dumps, the tables (``tables/…``), ``void.ttl`` and
-    ``SHA256SUMS``; ``store`` is the build's own (``Built.dataset``), made here if not given,
-    and ``document`` its JSON-LD if already written."""
+    """Every file of an output folder, in memory: the dumps, the tables (``tables/…``),
+    ``void.ttl`` and ``SHA256SUMS``; ``store`` is the build's own (``Built.dataset``), made
+    here if not given. (``build`` writes the same files with ``Output`` as they are made.)"""
     store = store if store is not None else built.dataset(ontology_file)
-    files = render(built, store, context, document)
-    files.update(tables.render(store))
-    files["void.ttl"] = describe(store, len(built), files, modified_date())
-    files[CHECKSUMS] = checksums(files)
-    return files
+    files = {name: make() for name, make in makers(built, store, context).items()}
+    return files | closing(store, len(built), {n: digest(c) for n, c in files.items()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,29 +568,89 @@ def write_file(path: Path, content: bytes, error: type[DialogueKGError]) -> None
 
 def write(out_dir: Path, files: Mapping[str, Content]) -> None:
     """Replace ``out_dir`` with exactly ``files``, atomically; refuse a folder we did not write."""
-    out_dir = Path(out_dir)
-    foreign = _foreign_files(out_dir)
-    if foreign:
-        raise DialogueKGError(
-            f"refusing to replace {out_dir}: it holds files dialoguekg did not write "
-            f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}, "
-            f"not in its {CHECKSUMS}); choose an empty or new folder with --out"
-        )
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    except OSError as exc:
-        raise DialogueKGError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc
-    staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
-    try:
-        _swap_in(staging, out_dir, files)
-    except OSError as exc:
-        raise DialogueKGError(
-            f"cannot write {out_dir}: {exc}; the previous output is kept"
-        ) from exc
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+    with Output(out_dir) as output:
+        for name, content in files.items():
+            output.add(name, partial(_same, content))
+        output.commit({})
+
+
+def _same(content: Content) -> Content:
+    return content
+
+
+class Output:
+    """An output folder being replaced, atomically: its files are made and written into a fresh
+    hidden folder beside it, two at a time in threads (pyoxigraph's writers, hashing and file
+    writes run without the GIL, so they overlap the validation), each hashed once as it is
+    written and then dropped; ``commit`` adds the last files and puts the folder in place of
+    ``out_dir``. Leaving the ``with`` block without a commit (an error, a graph that does not
+    conform) removes the new folder: the previous output stays as it was.
+
+    Refuses (DialogueKGError) a folder holding files dialoguekg did not write."""
+
+    def __init__(self, out_dir: Path, threads: int = 2) -> None:
+        self.out_dir = Path(out_dir)
+        foreign = _foreign_files(self.out_dir)
+        if foreign:
+            raise DialogueKGError(
+                f"refusing to replace {self.out_dir}: it holds files dialoguekg did not write "
+                f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}, "
+                f"not in its {CHECKSUMS}); choose an empty or new folder with --out"
+            )
+        try:
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent)
+            )
+        except OSError as exc:
+            raise DialogueKGError(f"cannot write {self.out_dir}: {exc.strerror or exc}") from exc
+        self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
+        self.files: dict[str, Future[Written]] = {}
+
+    def __enter__(self) -> Output:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def add(self, name: str, make: Maker) -> None:
+        """Make the file ``name`` (a path under the folder) and write it, in a thread."""
+        self.files[name] = self.pool.submit(self._write, name, make)
+
+    def _write(self, name: str, make: Maker) -> Written:
+        content = make()
+        path = self.staging / name
+        if "/" in name:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as file:
+            for chunk in (content,) if isinstance(content, bytes) else content:
+                file.write(chunk)
+        return digest(content)
+
+    def written(self) -> dict[str, Written]:
+        """Every file added, once written: its size and SHA-256 (raises what making or
+        writing one raised)."""
+        try:
+            return {name: future.result() for name, future in self.files.items()}
+        except OSError as exc:
+            raise DialogueKGError(
+                f"cannot write {self.out_dir}: {exc}; the previous output is kept"
+            ) from exc
+
+    def commit(self, last: Mapping[str, bytes]) -> None:
+        """Write ``last`` (the files describing the others), then put the folder in place."""
+        for name, content in last.items():
+            self.add(name, partial(_same, content))
+        self.written()
+        try:
+            _swap_in(self.staging, self.out_dir)
+        except OSError as exc:
+            raise DialogueKGError(
+                f"cannot write {self.out_dir}: {exc}; the previous output is kept"
+            ) from exc
 
 
 def _foreign_files(out_dir: Path) -> list[str]:
@@ -594,15 +683,8 @@ def _files_in(out_dir: Path) -> list[str]:
     return found
 
 
-def _swap_in(staging: Path, out_dir: Path, files: Mapping[str, Content]) -> None:
-    """Write ``files`` into ``staging`` (with their subfolders), then put it where ``out_dir``
-    was."""
-    for name, content in files.items():
-        if "/" in name:
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-        with (staging / name).open("wb") as file:
-            for chunk in (content,) if isinstance(content, bytes) else content:
-                file.write(chunk)
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Put the folder ``staging`` where ``out_dir`` was."""
     if out_dir.exists():
         retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
         os.replace(out_dir, retired / out_dir.name)

@@ -734,7 +734,10 @@ def render(store: ox.Store) -> dict[str, bytes]:
     """Every table and the Data Package descriptor, by path under ``dist/``
     (``tables/meetings.csv``), from the build's store; byte-identical for the same graph."""
     files = {table.file: csv(table, store) for table in TABLES}
-    files[f"{FOLDER}/{DESCRIPTOR}"] = descriptor(files)
+    sizes = {
+        name: (len(content), hashlib.sha256(content).hexdigest()) for name, content in files.items()
+    }
+    files[f"{FOLDER}/{DESCRIPTOR}"] = descriptor(sizes)
     return files
 
 
@@ -748,9 +751,10 @@ def csv(table: Table, store: ox.Store) -> bytes:
         raise DialogueKGError(f"the query of {table.file} failed: {exc}") from exc
 
 
-def descriptor(files: Mapping[str, bytes]) -> bytes:
-    """The Data Package descriptor of the tables in ``files``: each resource with its size,
-    SHA-256, dialect and Table Schema (types, descriptions, primary and foreign keys)."""
+def descriptor(files: Mapping[str, tuple[int, str]]) -> bytes:
+    """The Data Package descriptor of the tables, given each table file's size and SHA-256
+    (``files``, by path; other files are not read): each resource with its size, hash, dialect
+    and Table Schema (types, descriptions, primary and foreign keys)."""
     package = {
         "profile": "tabular-data-package",
         "name": "dialoguekg",
@@ -776,7 +780,7 @@ def descriptor(files: Mapping[str, bytes]) -> bytes:
     return (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _resource(table: Table, content: bytes) -> dict[str, Any]:
+def _resource(table: Table, file: tuple[int, str]) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "fields": [
             {"name": c.name, "type": c.type, "description": c.description} for c in table.columns
@@ -802,8 +806,8 @@ def _resource(table: Table, content: bytes) -> dict[str, Any]:
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "bytes": len(content),
-        "hash": f"sha256:{hashlib.sha256(content).hexdigest()}",
+        "bytes": file[0],
+        "hash": f"sha256:{file[1]}",
         "dialect": DIALECT,
         "schema": schema,
     }
