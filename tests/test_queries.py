@@ -441,6 +441,7 @@ def test_parties_across_editions_and_who_spoke_for_them(
     assert {p for p, ys in years.items() if {"2017", "2023"} <= ys} == {
         "communist-party-of-china",
         "united-russia",  # in 2017 per China Change, with no speaker named
+        "mongolian-peoples-party",  # in 2017 per the IDCPC (its general secretary in China for it)
     }
     assert ("united-russia", "2017", frozenset({""})) in got
     cpc_2017 = frozenset({"Wang Huning", "Xi Jinping", "Yang Jiechi"})

@@ -173,6 +173,7 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/communist-party-of-peru-patria-roja",
         "party/golkar",
         "party/syriza",
+        "party/congolese-party-of-labour",
     }
 
 
