@@ -174,6 +174,7 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/golkar",
         "party/syriza",
         "party/congolese-party-of-labour",
+        "party/communist-party-of-brazil",
     }
 
 
