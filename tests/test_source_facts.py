@@ -163,18 +163,12 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/frente-de-todos",
         "party/pivithuru-hela-urumaya",
         "party/prosperity-party",
-        # first named by the second participants pass; not yet looked up (data/ids.yaml is kept
-        # on another branch)
+        # first named by the second participants pass; no Party Facts line names them either
         "party/partito-comunista-italy",
         "party/communist-party-switzerland",
-        "party/democratic-party-italy",
         "party/german-communist-party",
         "party/vatan-party",
         "party/communist-party-of-peru-patria-roja",
-        "party/golkar",
-        "party/syriza",
-        "party/congolese-party-of-labour",
-        "party/communist-party-of-brazil",
     }
 
 
