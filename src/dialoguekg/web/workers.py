@@ -26,6 +26,9 @@ import anyio.to_thread
 from ..errors import RequestError
 from .worker import LENGTH, write_frame
 
+#: Bytes asked of the worker's pipe at a time.
+READ_SIZE = 65536
+
 
 class WorkerError(RequestError):
     """A query that ended without an answer (time limit, a crashed or busy worker): 503."""
@@ -78,6 +81,7 @@ class Worker:
             raise WorkerError(503, f"the query worker could not start: {ready.get('message')}")
         os.set_blocking(self.stdin.fileno(), False)
         os.set_blocking(self.stdout.fileno(), False)
+        self.pending = bytearray()  # read from the worker, not yet taken
 
     def _started(self, deadline: float) -> bytes:
         """The worker's first frame, read blocking (in the thread that starts it)."""
@@ -95,17 +99,21 @@ class Worker:
         return data[LENGTH.size :]
 
     async def _read(self, size: int) -> bytes:
-        chunks, fd = bytearray(), self.stdout.fileno()
-        while len(chunks) < size:
+        """``size`` bytes from the worker, read in large pieces: an answer's two frames usually
+        arrive in one read (the worker flushes them together)."""
+        fd = self.stdout.fileno()
+        while len(self.pending) < size:
             try:
-                chunk = os.read(fd, size - len(chunks))
+                chunk = os.read(fd, max(READ_SIZE, size - len(self.pending)))
             except BlockingIOError:
                 await anyio.wait_readable(fd)
                 continue
             if not chunk:
                 raise EOFError
-            chunks += chunk
-        return bytes(chunks)
+            self.pending += chunk
+        data = bytes(self.pending[:size])
+        del self.pending[:size]
+        return data
 
     async def _write(self, data: bytes) -> None:
         view, fd = memoryview(data), self.stdin.fileno()
