@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import QueryError
-from ..export import STORE_DIRS, release_of
+from ..export import STORE_DIRS, read_checksums, release_of
 from ..release import Release
 from ..vocab import ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
@@ -46,10 +46,9 @@ DEFAULT = ox.DefaultGraph()
 def dump_checksums(dist: Path) -> dict[str, str]:
     """The SHA-256 of every file ``build`` wrote, from ``SHA256SUMS``."""
     try:
-        lines = (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+        return read_checksums(dist)
     except OSError as exc:
         raise QueryError(f"no built graph in {dist} ({exc}): run 'dialoguekg build'") from exc
-    return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
 
 
 LOAD = """
