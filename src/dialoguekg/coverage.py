@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .query import Bindings, select
-from .sources import CLAIM_QUALIFIERS
+from .sources import claim_qualifier
 from .vocab import sparql_prefixes
 
 #: What a participation ``{part}`` must not be to count as taking part: only announced, a
@@ -75,8 +75,7 @@ _HEDGE = {"MoreThan": "more than ", "Nearly": "nearly ", "About": "about ", "Som
 #: What a measure counts, in words (``dkg:PartiesAndOrganisationsMeasure``: "parties and
 #: organisations").
 _MEASURE_WORDS = {
-    str(iri): key.replace("-", " ")
-    for key, iri in next(q for q in CLAIM_QUALIFIERS if q.name == "measure").values.items()
+    str(iri): key.replace("-", " ") for key, iri in claim_qualifier("measure").values.items()
 }
 
 

@@ -39,6 +39,7 @@ from .sources import (
     Name,
     Record,
     SourceData,
+    claim_qualifier,
     participant_key,
 )
 from .vocab import (
@@ -391,8 +392,8 @@ def _claim(claim: ClaimSpec, node: str, labels: dict[str, str]) -> tuple[ClaimRo
     return row, triples
 
 
-_COUNT_QUALIFIERS = next(q for q in CLAIM_QUALIFIERS if q.name == "qualifier").values
-_MEASURES = next(q for q in CLAIM_QUALIFIERS if q.name == "measure").values
+_COUNT_QUALIFIERS = claim_qualifier("qualifier").values
+_MEASURES = claim_qualifier("measure").values
 
 #: Properties that may hold several values at once: different values are not a disagreement.
 SET_VALUED = (

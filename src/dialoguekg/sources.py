@@ -157,6 +157,12 @@ CLAIM_QUALIFIERS: tuple[Field, ...] = (
     Field("lang", "lang"),  # the language of a text value (default en): tags the literal
 )
 
+
+def claim_qualifier(name: str) -> Field:
+    """The qualifier key ``name`` of ``CLAIM_QUALIFIERS`` (``measure``); KeyError if none."""
+    return {q.name: q for q in CLAIM_QUALIFIERS}[name]
+
+
 #: Kinds a Wikidata link (or a fetched label) may be attached to.
 LINKABLE = (
     "persons",

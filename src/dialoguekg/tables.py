@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import DialogueKGError
-from .sources import CLAIM_QUALIFIERS, KINDS
+from .sources import KINDS, claim_qualifier
 from .vocab import (
     DATA_LICENSE,
     DATASET_IRI,
@@ -199,8 +199,7 @@ def _names(kind: str, field_name: str) -> dict[str, str]:
 
 
 def _qualifier_names(name: str) -> dict[str, str]:
-    values = next(q for q in CLAIM_QUALIFIERS if q.name == name).values
-    return {str(iri): word for word, iri in values.items()}
+    return {str(iri): word for word, iri in claim_qualifier(name).values.items()}
 
 
 def _compact(expression: str, *prefixes: str) -> str:
