@@ -105,6 +105,13 @@ _QUALIFIERS = {
     "exactly": DKG.Exactly,
     "as-stated": DKG.AsStated,
 }
+#: How a count's hedge reads before its number ("nearly 600"), by the qualifier's IRI; a count
+#: stated exactly or as stated reads as the number alone.
+HEDGES: dict[str, str] = {
+    iri: key.replace("-", " ") + " "
+    for key, iri in _QUALIFIERS.items()
+    if iri not in (DKG.Exactly, DKG.AsStated)
+}
 _MEASURES = {
     "parties": DKG.PartiesMeasure,
     "parties-and-organisations": DKG.PartiesAndOrganisationsMeasure,
