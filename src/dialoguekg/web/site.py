@@ -101,13 +101,14 @@ class Site:
     def __init__(self, dist: Path, settings: ServeSettings) -> None:
         self.dist = dist
         self.settings = settings
-        checksums = dump_checksums(dist)
-        if DUMP not in checksums:
+        #: The SHA-256 of every file ``build`` wrote, read once (the home page's downloads).
+        self.checksums = dump_checksums(dist)
+        if DUMP not in self.checksums:
             raise QueryError(f"{dist}/SHA256SUMS names no {DUMP}: rebuild with 'dialoguekg build'")
-        self.checksum = checksums[DUMP]
+        self.checksum = self.checksums[DUMP]
         self.store_dir = prepare_store(dist, self.checksum)
         self.store = ox.Store.read_only(str(self.store_dir))
-        self.dump_names = sorted(checksums)
+        self.dump_names = sorted(self.checksums)
         self.term_labels = {
             quad.subject.value: quad.object.value
             for quad in self.store.quads_for_pattern(
