@@ -14,7 +14,7 @@ import yaml
 
 from dialoguekg import cli, statements
 from dialoguekg.errors import ProjectError
-from dialoguekg.query import LocalStore
+from dialoguekg.query import LocalStore, select
 from dialoguekg.vocab import DKG, WD, sparql_prefixes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,13 +50,8 @@ def written(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     return out.read_text(encoding="utf-8")
 
 
-def select(store: LocalStore, query: str) -> list[dict[str, str]]:
-    solutions = store.store.query(sparql_prefixes() + query)
-    names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
-    return [
-        {n: t.value for n, t in zip(names, row, strict=True) if t is not None}
-        for row in solutions  # type: ignore[union-attr]
-    ]
+def ask(store: LocalStore, query: str) -> list[dict[str, str]]:
+    return select(store.store, sparql_prefixes() + query)
 
 
 def parse(text: str) -> tuple[list[Row], dict[str, list[Row]], list[list[str]]]:
@@ -131,7 +126,7 @@ def test_statements_on_existing_items_are_exactly_the_linked_memberships(
     existing, _, _ = parse(written)
     expected = {
         (qid(r["person"]), r["property"], qid(r["value"]), (), r["url"])
-        for r in select(
+        for r in ask(
             store,
             """SELECT ?person ?property ?value ?url WHERE {
               ?m a dkg:Membership ; org:member/owl:sameAs ?person ; prov:wasDerivedFrom ?s .
@@ -157,7 +152,7 @@ def test_created_meetings_hold_exactly_their_eligible_claims_and_participants(
     written: str, store: LocalStore
 ) -> None:
     _, created, _ = parse(written)
-    meetings = select(
+    meetings = ask(
         store,
         """SELECT ?m ?label WHERE { ?m a dkg:Meeting ; rdfs:label ?label .
            FILTER (LANG(?label) = "en") FILTER NOT EXISTS { ?m owl:sameAs ?x } }""",
@@ -165,7 +160,7 @@ def test_created_meetings_hold_exactly_their_eligible_claims_and_participants(
     label = {r["m"]: r["label"] for r in meetings}
     assert set(created) == set(label.values()) and len(created) == 26
     expected: dict[str, set[Row]] = {name: set() for name in created}
-    claims = select(
+    claims = ask(
         store,
         """SELECT ?m ?p ?value ?same ?hedge ?measure ?url WHERE {
           ?c rdf:subject ?m ; rdf:predicate ?p ; rdf:object ?value ; dkg:rank ?rank ;
@@ -198,7 +193,7 @@ def test_created_meetings_hold_exactly_their_eligible_claims_and_participants(
             value = ("P1132", r["value"])
         if value:
             expected[label[r["m"]]].add(("LAST", *value, (), r["url"]))
-    for r in select(
+    for r in ask(
         store,
         """SELECT ?m ?person ?party ?url WHERE {
           ?pt a dkg:Participation ; dkg:participant/owl:sameAs ?person ;
@@ -229,7 +224,7 @@ def test_titles_and_publication_dates_are_the_sources_own(written: str, store: L
     _, _, lines = parse(written)
     sources = {
         r["url"]: r
-        for r in select(
+        for r in ask(
             store,
             """SELECT ?url ?title ?lang ?date WHERE { ?s a dkg:Source ; schema:url ?url .
                OPTIONAL { ?s dcterms:title ?title } OPTIONAL { ?s schema:inLanguage ?lang }

@@ -15,6 +15,7 @@ import pytest
 
 from dialoguekg import graph, sources, tables
 from dialoguekg.project import Compiled
+from dialoguekg.query import select
 
 from .conftest import CASES, records_in
 
@@ -51,10 +52,7 @@ def read(dist: Path, name: str) -> list[dict[str, str]]:
 
 
 def ask(compiled: Compiled, query: str) -> list[dict[str, str]]:
-    answer = compiled.store.query(PREFIXES + query)
-    assert isinstance(answer, ox.QuerySolutions)
-    names = [v.value for v in answer.variables]
-    return [{n: row[n].value for n in names if row[n] is not None} for row in answer]
+    return select(compiled.store, PREFIXES + query)
 
 
 def descriptor(dist: Path) -> dict[str, object]:

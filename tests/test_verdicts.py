@@ -11,7 +11,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from dialoguekg import export
-from dialoguekg import graph as graph_stage
 from dialoguekg.project import Compiled, Project
 from dialoguekg.query import LocalStore, find_query
 from dialoguekg.verdicts import Stated, can_both_be_true, conflicting_pairs, verdicts
@@ -93,7 +92,7 @@ CONFLICTS = {
 
 
 def test_the_build_finds_exactly_the_real_conflicts(compiled: Compiled) -> None:
-    found = {(s.removeprefix(ID), p) for s, p in graph_stage.conflicts(compiled.built)}
+    found = {(s.removeprefix(ID), p) for s, p in compiled.built.conflicts}
     assert found == CONFLICTS
     # not conflicts: hedges of one number, theme wordings, counts of other things, bounds
     # that can all be true, a deprecated claim, several values of a set-valued property
@@ -119,7 +118,7 @@ def test_query_warnings_and_build_agree_on_the_conflicts(
         (row["entity"]["value"].removeprefix(ID), row["property"]["value"]) for row in answer.rows
     }
     assert from_query == CONFLICTS
-    from_build = {(s.removeprefix(ID), p) for s, p in graph_stage.conflicts(compiled.built)}
+    from_build = {(s.removeprefix(ID), p) for s, p in compiled.built.conflicts}
     assert from_query == from_build
 
 

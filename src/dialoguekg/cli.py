@@ -220,7 +220,6 @@ def _without_cycle_collector() -> Iterator[None]:
 
 def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -> None:
     from . import export
-    from . import graph as graph_stage
     from . import project as project_mod
 
     context = export.load_context(project.context_file)
@@ -251,7 +250,7 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     print(
         f"built {out}: {counts['meetings']} meetings, {counts['persons']} persons, "
         f"{counts['parties']} parties, {counts['sources']} sources, "
-        f"{compiled.claims} claims, {len(graph_stage.conflicts(built))} conflicts; "
+        f"{compiled.claims} claims, {len(built.conflicts)} conflicts; "
         f"{len(built)} triples, {export.entity_count(store)} entities, "
         f"{files} files, {len(compiled.report.violations)} violations, "
         f"{len(compiled.report.warnings)} warnings"

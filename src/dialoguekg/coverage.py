@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .query import Bindings, select
-from .sources import CLAIM_QUALIFIERS
+from .sources import HEDGES, claim_qualifier
 from .vocab import sparql_prefixes
 
 #: What a participation ``{part}`` must not be to count as taking part: only announced, a
@@ -70,13 +70,10 @@ REPORTED = (
 }"""
 )
 
-#: How a hedge reads before its number.
-_HEDGE = {"MoreThan": "more than ", "Nearly": "nearly ", "About": "about ", "Some": "some "}
 #: What a measure counts, in words (``dkg:PartiesAndOrganisationsMeasure``: "parties and
 #: organisations").
 _MEASURE_WORDS = {
-    str(iri): key.replace("-", " ")
-    for key, iri in next(q for q in CLAIM_QUALIFIERS if q.name == "measure").values.items()
+    str(iri): key.replace("-", " ") for key, iri in claim_qualifier("measure").values.items()
 }
 
 
@@ -125,7 +122,7 @@ def coverage(store: ox.Store, meeting: str | None = None) -> list[Coverage]:
             row["meeting"],
             row["property"],
             int(row["value"]),
-            _HEDGE.get(row.get("qualifier", "").rsplit("#", 1)[-1], ""),
+            HEDGES.get(row.get("qualifier", ""), ""),
             _MEASURE_WORDS.get(row.get("measure", ""), ""),
         )
         for row in select(store, REPORTED, bound)

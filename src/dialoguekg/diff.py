@@ -29,7 +29,6 @@ has no order of operations for Patch to record.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import DialogueKGError, DiffError
-from .export import BASE_NAME, CHECKSUMS, release_of, write_file
+from .export import BASE_NAME, CHECKSUMS, file_sha256, read_checksums, release_of, write_file
+from .query import load_dump
 from .release import Release
 from .vocab import DKG, ID, ONTOLOGY_IRI, PROV, RDF, RDFS, curie
 
@@ -145,23 +145,24 @@ def load(dist: Path) -> Build:
     sums = dist / CHECKSUMS
     dump = dist / DUMP
     try:
-        listed = sums.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as exc:
+        expected = read_checksums(dist)
+    except (OSError, ValueError) as exc:
         raise DiffError(
             f"{sums}: not readable ({exc}); {dist} is not a folder 'dialoguekg build' wrote"
         ) from exc
-    rows = (line.partition("  ") for line in listed.splitlines())
-    expected = {name: digest for digest, _, name in rows}
     if DUMP not in expected:
         raise DiffError(f"{sums}: lists no {DUMP}; {dist} is not a folder 'dialoguekg build' wrote")
-    if _sha256(dump) != expected[DUMP]:
+    try:
+        found = file_sha256(dump)
+    except OSError as exc:
+        raise DiffError(f"{dump}: not readable ({exc.strerror or exc})") from exc
+    if found != expected[DUMP]:
         raise DiffError(
             f"{dump}: its SHA-256 is not the one {CHECKSUMS} lists; the dump changed after the "
             "build (rebuild it)"
         )
-    store = ox.Store()
     try:
-        store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+        store = load_dump(dump)
     except SyntaxError as exc:
         raise DiffError(f"{dump}: not N-Quads: {exc.msg}") from exc
     try:
@@ -169,17 +170,6 @@ def load(dist: Path) -> Build:
     except DialogueKGError as exc:
         raise DiffError(str(exc)) from exc
     return Build(dist, release, store)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as file:
-            for chunk in iter(lambda: file.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError as exc:
-        raise DiffError(f"{path}: not readable ({exc.strerror or exc})") from exc
-    return digest.hexdigest()
 
 
 def compare(old_dist: Path, new_dist: Path) -> Diff:

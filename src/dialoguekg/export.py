@@ -517,6 +517,24 @@ def checksums(written: Mapping[str, Written]) -> bytes:
     )
 
 
+def listed_checksums(text: str) -> dict[str, str]:
+    """The SHA-256 of each file a ``SHA256SUMS`` text lists (``checksums``), by file name."""
+    rows = (line.partition("  ") for line in text.splitlines())
+    return {name: sha256 for sha256, _, name in rows if name}
+
+
+def read_checksums(dist: Path) -> dict[str, str]:
+    """The SHA-256 of every file the build in ``dist`` wrote, as its ``SHA256SUMS`` lists them;
+    raises OSError, or ValueError for a listing that is not ASCII."""
+    return listed_checksums((dist / CHECKSUMS).read_text(encoding="ascii"))
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read chunk by chunk (raises OSError)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
 def modified_date() -> str | None:
     """The build date from SOURCE_DATE_EPOCH (reproducible builds), or None to leave it out."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -664,11 +682,7 @@ def _foreign_files(out_dir: Path) -> list[str]:
     listing = out_dir / CHECKSUMS
     if not listing.is_file():
         return present
-    listed = {
-        line.split("  ", 1)[1]
-        for line in listing.read_text(errors="replace").splitlines()
-        if "  " in line
-    }
+    listed = set(listed_checksums(listing.read_text(errors="replace")))
     return [name for name in present if name not in listed | {CHECKSUMS, *STORE_DIRS}]
 
 

@@ -39,6 +39,7 @@ from .sources import (
     Name,
     Record,
     SourceData,
+    claim_qualifier,
     participant_key,
 )
 from .vocab import (
@@ -83,13 +84,16 @@ class ClaimRow:
 @dataclass
 class Built:
     """The graph as one sorted N-Triples document of unique lines (``count`` of them); where
-    each minted node came from; the claims. One bytes object, not a list of line strings, which
-    would hold the text a second time."""
+    each minted node came from; the claims; the (subject, predicate) facts, sorted, on which
+    two claims conflict (``verdicts``: the build writes each conflicting pair as
+    ``dkg:conflictsWith``, which ``queries/conflicts.rq``, the warnings and the pages read). One
+    bytes object, not a list of line strings, which would hold the text a second time."""
 
     document: bytes
     count: int
     origins: dict[str, str]
     claims: list[ClaimRow] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return self.count
@@ -149,15 +153,18 @@ def build(data: SourceData) -> Built:
         row, triples = _claim(claim, nt.iri(node), labels)
         rows.append(row)
         lines.update(nt.line(*t) for t in triples)
+    stated = _stated(rows)
+    pairs = list(verdicts.conflicting_pairs(stated, frozenset(SET_VALUED)))
     lines.update(nt.line(*t) for t in derive_plain_triples(rows))
-    lines.update(nt.line(*t) for t in conflict_triples(rows))
+    lines.update(nt.line(*t) for t in conflict_triples(stated, pairs))
     ordered = sorted(lines)
     del lines
     document = io.BytesIO()  # encoded line by line: no second copy of the text as one str
     for line in ordered:
         document.write(line.encode())
         document.write(b"\n")
-    return Built(document.getvalue(), len(ordered), origins, rows)
+    conflicts = sorted({(a.subject, a.predicate) for a, _ in pairs})
+    return Built(document.getvalue(), len(ordered), origins, rows, conflicts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,8 +398,8 @@ def _claim(claim: ClaimSpec, node: str, labels: dict[str, str]) -> tuple[ClaimRo
     return row, triples
 
 
-_COUNT_QUALIFIERS = next(q for q in CLAIM_QUALIFIERS if q.name == "qualifier").values
-_MEASURES = next(q for q in CLAIM_QUALIFIERS if q.name == "measure").values
+_COUNT_QUALIFIERS = claim_qualifier("qualifier").values
+_MEASURES = claim_qualifier("measure").values
 
 #: Properties that may hold several values at once: different values are not a disagreement.
 SET_VALUED = (
@@ -408,13 +415,6 @@ SET_VALUED = (
 )
 
 
-def conflicts(built: Built) -> list[tuple[str, str]]:
-    """The (subject, predicate) pairs on which two claims conflict (``verdicts``); the build
-    writes each conflicting pair as ``dkg:conflictsWith``, which ``queries/conflicts.rq``, the
-    warnings and the pages read."""
-    return sorted({(a.subject, a.predicate) for a, _ in _conflicting(built.claims)})
-
-
 def _stated(rows: list[ClaimRow]) -> list[verdicts.Stated]:
     return [
         verdicts.Stated(
@@ -424,17 +424,15 @@ def _stated(rows: list[ClaimRow]) -> list[verdicts.Stated]:
     ]
 
 
-def _conflicting(rows: list[ClaimRow]) -> Iterator[tuple[verdicts.Stated, verdicts.Stated]]:
-    return verdicts.conflicting_pairs(_stated(rows), frozenset(SET_VALUED))
-
-
-def conflict_triples(rows: list[ClaimRow]) -> Iterator[Triple]:
-    """``dkg:conflictsWith`` both ways between every two claims that conflict, and each
-    claim's ``dkg:verdict`` against the others on its fact."""
-    for a, b in _conflicting(rows):
+def conflict_triples(
+    stated: list[verdicts.Stated], pairs: list[tuple[verdicts.Stated, verdicts.Stated]]
+) -> Iterator[Triple]:
+    """``dkg:conflictsWith`` both ways between the two claims of each conflicting pair, and
+    each claim's ``dkg:verdict`` against the others on its fact."""
+    for a, b in pairs:
         yield nt.iri(a.node), nt.iri(DKG.conflictsWith), nt.iri(b.node)
         yield nt.iri(b.node), nt.iri(DKG.conflictsWith), nt.iri(a.node)
-    for node, verdict in verdicts.verdicts(_stated(rows), frozenset(SET_VALUED)).items():
+    for node, verdict in verdicts.verdicts(stated, frozenset(SET_VALUED)).items():
         yield nt.iri(node), nt.iri(DKG.verdict), nt.iri(DKG[verdict])
 
 

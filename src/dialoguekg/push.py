@@ -43,7 +43,6 @@ SPARQL 1.1 Protocol: https://www.w3.org/TR/sparql11-protocol/
 from __future__ import annotations
 
 import base64
-import hashlib
 import http.client
 import json
 import re
@@ -61,7 +60,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import PushCheckError, PushError
-from .export import BASE_NAME, CHECKSUMS
+from .export import BASE_NAME, CHECKSUMS, file_sha256, read_checksums
 from .vocab import DUMPS_BASE, ONTOLOGY_IRI, SPDX
 
 USER_ENV = "DIALOGUEKG_PUSH_USER"
@@ -230,29 +229,18 @@ def verify(dist: Path) -> str:
     """The dump's SHA-256 from ``SHA256SUMS``, once ``dialoguekg.nq`` and ``void.ttl`` are
     found to still have the checksums listed there (so the version recorded names the data
     sent)."""
-    listing = dist / CHECKSUMS
-    if not listing.is_file():
-        raise PushError(str(dist), "no built graph here: run 'dialoguekg build' first")
-    listed: dict[str, str] = {}
-    for line in listing.read_text(encoding="ascii", errors="replace").splitlines():
-        digest, _, name = line.partition("  ")
-        listed[name] = digest
+    try:
+        listed = read_checksums(dist)
+    except (OSError, ValueError) as exc:
+        raise PushError(str(dist), "no built graph here: run 'dialoguekg build' first") from exc
     for name in (DUMP, DESCRIPTION):
         path = dist / name
-        if not path.is_file() or _sha256(path) != listed.get(name):
+        if not path.is_file() or file_sha256(path) != listed.get(name):
             raise PushError(
                 str(path),
                 f"missing, or not as {CHECKSUMS} lists it: rebuild with 'dialoguekg build'",
             )
     return listed[DUMP]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _body(dist: Path, part: Part, out: Path) -> tuple[Path, int]:

@@ -90,6 +90,16 @@ class Store(Protocol):
 # ---------------------------------------------------------------------------------------------
 
 
+def load_dump(dump: Path) -> ox.Store:
+    """A new in-memory store holding the dump ``dump``, read in the format its suffix names;
+    raises the parser's SyntaxError, or OSError or ValueError."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(dump), format=ox.RdfFormat.from_extension(dump.suffix[1:]))
+    return store
+
+
 class LocalStore:
     """An in-memory pyoxigraph store loaded from a dump (N-Quads: data and ontology graphs);
     ``store`` is the pyoxigraph store itself, for callers that need more than ``query``."""
@@ -100,11 +110,8 @@ class LocalStore:
         if not dump.is_file():
             raise QueryError(f"no built graph at {dump}: run 'dialoguekg build' first")
         self._ox = ox
-        self.store = ox.Store()
         try:
-            self.store.bulk_load(
-                path=str(dump), format=ox.RdfFormat.from_extension(dump.suffix[1:])
-            )
+            self.store = load_dump(dump)
         except (SyntaxError, OSError, ValueError) as exc:
             raise QueryError(
                 f"{dump} is not a readable dump ({exc}); rebuild it with 'dialoguekg build'"

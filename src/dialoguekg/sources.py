@@ -105,6 +105,13 @@ _QUALIFIERS = {
     "exactly": DKG.Exactly,
     "as-stated": DKG.AsStated,
 }
+#: How a count's hedge reads before its number ("nearly 600"), by the qualifier's IRI; a count
+#: stated exactly or as stated reads as the number alone.
+HEDGES: dict[str, str] = {
+    iri: key.replace("-", " ") + " "
+    for key, iri in _QUALIFIERS.items()
+    if iri not in (DKG.Exactly, DKG.AsStated)
+}
 _MEASURES = {
     "parties": DKG.PartiesMeasure,
     "parties-and-organisations": DKG.PartiesAndOrganisationsMeasure,
@@ -156,6 +163,12 @@ CLAIM_QUALIFIERS: tuple[Field, ...] = (
     Field("reason", "text", DKG.rankReason),
     Field("lang", "lang"),  # the language of a text value (default en): tags the literal
 )
+
+
+def claim_qualifier(name: str) -> Field:
+    """The qualifier key ``name`` of ``CLAIM_QUALIFIERS`` (``measure``); KeyError if none."""
+    return {q.name: q for q in CLAIM_QUALIFIERS}[name]
+
 
 #: Kinds a Wikidata link (or a fetched label) may be attached to.
 LINKABLE = (

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import DialogueKGError
-from .sources import CLAIM_QUALIFIERS, KINDS
+from .sources import ID_FIELDS, KINDS, claim_qualifier
 from .vocab import (
     DATA_LICENSE,
     DATASET_IRI,
@@ -61,13 +61,14 @@ DIALECT: dict[str, str | bool] = {
     "header": True,
 }
 
-#: The political-science datasets' party ids, literal properties of parties.
-PARTY_IDS = (
-    ("partyfacts_id", DKG.partyFactsId, "Party Facts id (partyfacts.herokuapp.com)"),
-    ("parlgov_id", DKG.parlGovId, "ParlGov party id (parlgov.org)"),
-    ("manifesto_id", DKG.manifestoId, "Manifesto Project party code (manifesto-project.wzb.eu)"),
-    ("vparty_id", DKG.vPartyId, "V-Party party id (v-dem.net/vparty)"),
-)
+#: What each column of a political-science dataset's party ids says; ``sources.ID_FIELDS``
+#: gives the columns (its fields) and their literal properties.
+PARTY_ID_DESCRIPTIONS = {
+    "partyfacts_id": "Party Facts id (partyfacts.herokuapp.com)",
+    "parlgov_id": "ParlGov party id (parlgov.org)",
+    "manifesto_id": "Manifesto Project party code (manifesto-project.wzb.eu)",
+    "vparty_id": "V-Party party id (v-dem.net/vparty)",
+}
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,7 @@ def _names(kind: str, field_name: str) -> dict[str, str]:
 
 
 def _qualifier_names(name: str) -> dict[str, str]:
-    values = next(q for q in CLAIM_QUALIFIERS if q.name == name).values
-    return {str(iri): word for word, iri in values.items()}
+    return {str(iri): word for word, iri in claim_qualifier(name).values.items()}
 
 
 def _compact(expression: str, *prefixes: str) -> str:
@@ -324,7 +324,7 @@ PARTIES = Table(
         _name(),
         _country(),
         _wikidata(),
-        *(_text(n, p, d, "integer") for n, p, d in PARTY_IDS),
+        *(_text(n, p, PARTY_ID_DESCRIPTIONS[n], "integer") for n, p in ID_FIELDS.items()),
     ),
 )
 ORGANISATIONS = Table(

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from .errors import ProjectError
 from .shacl import RawResult, Shapes, Term, plain
+from .sources import HEDGES
 from .vocab import DKG, ONTOLOGY_IRI, PROV, RDF, RDFS, XSD, curie
 
 if TYPE_CHECKING:
@@ -174,18 +175,9 @@ def disagreements(data: ox.Store) -> list[RawResult]:
     return sorted(found, key=str)
 
 
-#: How a message prints a count's hedge ("nearly 600"); as-stated and exact print none.
-_HEDGES = {
-    DKG.MoreThan: "more than ",
-    DKG.Nearly: "nearly ",
-    DKG.About: "about ",
-    DKG.Some: "some ",
-}
-
-
 def _hedged(value: Term, qualifier: Term | None) -> str:
     """A claimed value with its hedge, as the source printed it."""
-    hedge = _HEDGES.get(qualifier.value, "") if isinstance(qualifier, ox.NamedNode) else ""
+    hedge = HEDGES.get(qualifier.value, "") if isinstance(qualifier, ox.NamedNode) else ""
     return hedge + _shown(value)
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from ..query import select
 from ..vocab import ID, PREFIXES
 from . import names
 
@@ -290,21 +291,22 @@ class SearchIndex:
     script, under the keys ``names`` gives them (the reconciliation service's own)."""
 
     def __init__(self, store: ox.Store) -> None:
-        rows = store.query(f"""
+        rows = select(
+            store,
+            f"""
             SELECT ?s ?name ?label ?type WHERE {{
               ?s <{RDFS_LABEL.value}>|<http://www.w3.org/2004/02/skos/core#altLabel> ?name ;
                  <{RDFS_LABEL.value}> ?label ; a ?type .
               FILTER (STRSTARTS(STR(?s), "{ID}"))
               FILTER NOT EXISTS {{ ?s a <{PREFIXES["dkg"]}Claim> }}
-            }}""")
-        assert isinstance(rows, ox.QuerySolutions)
+            }}""",
+        )
         entries: dict[tuple[str, str], tuple[tuple[str, ...], Hit]] = {}
         self.ids: dict[str, Hit] = {}
         for row in rows:
-            iri, label = text(row["s"]), text(row["label"])
-            kind = text(row["type"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            iri, label, name = row["s"], row["label"], row["name"]
+            kind = row["type"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             href = page_of(iri)
-            name = text(row["name"])
             entries.setdefault((name, href), (names.keys(name), Hit(label, name, href, kind)))
             key = iri.rsplit("/", 1)[-1]  # found by its id too, whole: meeting/2017 is "2017"
             self.ids.setdefault(names.normal(key), Hit(label, key, href, kind))

@@ -19,10 +19,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..query import select
 from ..vocab import ID, PREFIXES
 from .names import normal as _normal
 from .names import variants as _variants
-from .pages import text
 
 #: The types a query may ask for: id → (name, class IRI).
 TYPES = {
@@ -53,7 +53,9 @@ def entities(store: ox.Store) -> list[Entity]:
     """Every resource of the reconcilable types, with its names in every language."""
     class_of = {iri: type_id for type_id, (_, iri) in TYPES.items()}
     values = " ".join(f"<{iri}>" for iri in class_of)
-    rows = store.query(f"""
+    rows = select(
+        store,
+        f"""
         SELECT ?s ?class ?label ?name ?country ?countryLabel ?description WHERE {{
           VALUES ?class {{ {values} }}
           ?s a ?class ; <http://www.w3.org/2000/01/rdf-schema#label> ?label .
@@ -61,21 +63,21 @@ def entities(store: ox.Store) -> list[Entity]:
           OPTIONAL {{ ?s <{PREFIXES["dkg"]}country> ?country .
                      ?country <http://www.w3.org/2000/01/rdf-schema#label> ?countryLabel }}
           OPTIONAL {{ ?s <http://schema.org/description> ?description }}
-        }}""")
-    assert isinstance(rows, ox.QuerySolutions)
+        }}""",
+    )
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
-        iri = text(row["s"])
-        entry = found.setdefault(iri, {"names": [], "types": set(), "label": text(row["label"])})
-        entry["types"].add(class_of[text(row["class"])])
+        iri = row["s"]
+        entry = found.setdefault(iri, {"names": [], "types": set(), "label": row["label"]})
+        entry["types"].add(class_of[row["class"]])
         for key in ("name", "label"):
-            if row[key] is not None and text(row[key]) not in entry["names"]:
-                entry["names"].append(text(row[key]))
-        if row["country"] is not None:
-            entry["country"] = text(row["countryLabel"])
-            entry["country_id"] = text(row["country"])[len(str(ID)) :]
-        if row["description"] is not None:
-            entry["description"] = text(row["description"])
+            if key in row and row[key] not in entry["names"]:
+                entry["names"].append(row[key])
+        if "country" in row:
+            entry["country"] = row["countryLabel"]
+            entry["country_id"] = row["country"][len(str(ID)) :]
+        if "description" in row:
+            entry["description"] = row["description"]
     return [
         Entity(
             iri[len(str(ID)) :],

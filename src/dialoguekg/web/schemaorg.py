@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from .. import tables
 from ..export import BASE_NAME, FORMATS, PUBLISHER, media_type_of, versioned_url
 from ..vocab import DATA_LICENSE, DATASET_IRI, DESCRIPTION, DKG, OWL, SCHEMA, TITLE
-from .site import DEFAULT, MEETING, RDF_TYPE, Site, dump_checksums
+from .site import DEFAULT, MEETING, RDF_TYPE, Site
 
 HOME = "https://w3id.org/dialoguekg/"
 KEYWORDS = (
@@ -87,7 +87,7 @@ def script(site: Site) -> str:
 def downloads(site: Site) -> list[dict[str, str]]:
     """Every dump, and the tables' Data Package descriptor, as a ``DataDownload`` at the
     release's versioned path."""
-    sums = dump_checksums(site.dist)
+    sums = site.checksums
     names = [f"{BASE_NAME}.{fmt.suffix}" for fmt in FORMATS]
     names.append(f"{tables.FOLDER}/{tables.DESCRIPTOR}")
     return [

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import QueryError
-from ..export import STORE_DIRS, release_of
+from ..export import STORE_DIRS, read_checksums, release_of
 from ..release import Release
 from ..vocab import ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
@@ -46,10 +46,9 @@ DEFAULT = ox.DefaultGraph()
 def dump_checksums(dist: Path) -> dict[str, str]:
     """The SHA-256 of every file ``build`` wrote, from ``SHA256SUMS``."""
     try:
-        lines = (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+        return read_checksums(dist)
     except OSError as exc:
         raise QueryError(f"no built graph in {dist} ({exc}): run 'dialoguekg build'") from exc
-    return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
 
 
 LOAD = """
@@ -102,13 +101,14 @@ class Site:
     def __init__(self, dist: Path, settings: ServeSettings) -> None:
         self.dist = dist
         self.settings = settings
-        checksums = dump_checksums(dist)
-        if DUMP not in checksums:
+        #: The SHA-256 of every file ``build`` wrote, read once (the home page's downloads).
+        self.checksums = dump_checksums(dist)
+        if DUMP not in self.checksums:
             raise QueryError(f"{dist}/SHA256SUMS names no {DUMP}: rebuild with 'dialoguekg build'")
-        self.checksum = checksums[DUMP]
+        self.checksum = self.checksums[DUMP]
         self.store_dir = prepare_store(dist, self.checksum)
         self.store = ox.Store.read_only(str(self.store_dir))
-        self.dump_names = sorted(checksums)
+        self.dump_names = sorted(self.checksums)
         self.term_labels = {
             quad.subject.value: quad.object.value
             for quad in self.store.quads_for_pattern(
