@@ -207,6 +207,28 @@ def test_tables_are_csv_with_a_header_crlf_and_utf8(dist: Path) -> None:
     assert any(row["lang"] == "zh" for row in csv.DictReader(io.StringIO(themes, newline="")))
 
 
+def test_the_2017_discussion_topics_are_the_beijing_initiatives_seven(
+    compiled: Compiled, dist: Path
+) -> None:
+    # each topic is a claim citing the Chinese text of the Initiative, and a row of the table
+    claims = ask(
+        compiled,
+        """SELECT ?topic ?source WHERE {
+            ?c rdf:subject <https://w3id.org/dialoguekg/id/meeting/2017> ;
+               rdf:predicate dkg:discussionTopic ; rdf:object ?topic ;
+               <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
+            FILTER (LANG(?topic) = "zh") }""",
+    )
+    assert len(claims) == 7
+    assert {row["source"] for row in claims} == {f"{ID}source/hanxinmy-2017-12-03"}
+    assert "创新世界、中国贡献" in {row["topic"] for row in claims}
+    text = (dist / "tables" / "meeting_topics.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert sorted((r["meeting"], r["topic"], r["lang"]) for r in rows) == sorted(
+        ("2017", row["topic"], "zh") for row in claims
+    )
+
+
 def test_rendering_is_byte_identical(dist: Path) -> None:
     # a store loaded afresh from the dump, in its own order, gives the files the build wrote
     store = ox.Store()

@@ -398,6 +398,7 @@ KINDS: dict[str, Kind] = {
                     "co_hosts", "ref", DKG.coHost, claim=True, kinds=("organisations", "parties")
                 ),
                 Field("theme", "text", DKG.theme, claim=True),
+                Field("discussion_topics", "text", DKG.discussionTopic, claim=True),
                 Field("duration_days", "int", DKG.durationDays, claim=True),
                 Field("party_count", "int", DKG.partyCount, claim=True),
                 Field("country_count", "int", DKG.countryCount, claim=True),
