@@ -178,6 +178,10 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/brazilian-socialist-party",
         "party/justice-party-mauritania",
         "party/peoples-rally-for-progress",
+        "party/new-national-party-grenada",
+        "party/dominica-labour-party",
+        "party/alliance-for-progress-peru",
+        "party/party-of-communists-of-kyrgyzstan",
     }
 
 
