@@ -169,19 +169,10 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/german-communist-party",
         "party/vatan-party",
         "party/communist-party-of-peru-patria-roja",
-        # first named by the third participants pass; their ids not looked up yet
-        "party/communist-party-of-bohemia-and-moravia",
+        # first named by the third participants pass; no unambiguous Party Facts line
         "party/communist-party-of-britain",
         "party/cameroon-peoples-democratic-movement",
-        "party/socialist-party-of-senegal",
-        "party/alliance-for-the-republic-senegal",
-        "party/brazilian-socialist-party",
         "party/justice-party-mauritania",
-        "party/peoples-rally-for-progress",
-        "party/new-national-party-grenada",
-        "party/dominica-labour-party",
-        "party/alliance-for-progress-peru",
-        "party/party-of-communists-of-kyrgyzstan",
     }
 
 
