@@ -566,14 +566,15 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
         files = {name: make() for name, make in makers.items()}
         timed("size and SHA-256 of each", lambda: {n: export.digest(c) for n, c in files.items()})
         written = {name: export.digest(content) for name, content in files.items()}
-        timed("descriptor, VoID, SHA256SUMS", partial(export.closing, store, len(built), written))
+        closing = partial(export.closing, store, len(built), written, None)
+        timed("descriptor, VoID, SHA256SUMS", closing)
 
         def output() -> None:
             made = export.makers(built, store, context, lambda: document)
             with export.Output(folder / "dist") as out:
                 for name, make in made.items():
                     out.add(name, make)
-                out.commit(export.closing(store, len(built), out.written()))
+                out.commit(export.closing(store, len(built), out.written(), None))
 
         timed("all made and written, two at a time (as build)", output)
     title = f"the write stage at k = {k}, {len(built)} triples, median of {repeat}"

@@ -156,6 +156,22 @@ def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
 
 
+def test_a_file_that_cannot_be_made_keeps_the_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
+
+    def broken() -> bytes:
+        raise ValueError("no such table")
+
+    with pytest.raises(DialogueKGError, match=r"dist: b.csv could not be made \(ValueError"):
+        with export.Output(out) as output:
+            output.add("c.ttl", lambda: b"3")
+            output.add("b.csv", broken)
+            output.commit({})
+    assert (out / "a.ttl").read_bytes() == b"1"
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left
+
+
 def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(DialogueKGError, match=r"refusing to replace .*did not write \(notes.txt"):

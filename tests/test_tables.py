@@ -222,6 +222,14 @@ def test_the_2017_discussion_topics_are_the_beijing_initiatives_seven(
     assert len(claims) == 7
     assert {row["source"] for row in claims} == {f"{ID}source/hanxinmy-2017-12-03"}
     assert "创新世界、中国贡献" in {row["topic"] for row in claims}
+    # seven topics, not wordings of one: the claims are compatible, none a wording of another
+    verdicts = ask(
+        compiled,
+        """SELECT DISTINCT ?verdict WHERE {
+            ?c rdf:subject <https://w3id.org/dialoguekg/id/meeting/2017> ;
+               rdf:predicate dkg:discussionTopic ; dkg:verdict ?verdict }""",
+    )
+    assert [row["verdict"] for row in verdicts] == [f"{DKG}Compatible"]
     text = (dist / "tables" / "meeting_topics.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert sorted((r["meeting"], r["topic"], r["lang"]) for r in rows) == sorted(

@@ -229,6 +229,7 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     # other dumps and the tables are made and written (``export.Output``) while the shapes are
     # checked, all without the GIL; the output folder is put in place only if the graph
     # conforms.
+    modified = export.modified_date()  # a bad SOURCE_DATE_EPOCH fails before any work
     with ThreadPoolExecutor(max_workers=1) as pool, export.Output(out) as output:
         document = pool.submit(export.jsonld, built.lines(), context)
         store = built.dataset(project.ontology_file)
@@ -241,8 +242,9 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
         if not compiled.report.conforms:
             raise NotConformingError(compiled.report.text())
         _progress(f"writing {out}")
-        output.commit(export.closing(store, len(built), output.written()))
+        output.commit(export.closing(store, len(built), output.written(), modified))
         files = len(output.files)
+        del document  # the JSON-LD bytes are written: not kept through the summary
     for line in export.link_counts(store):
         _progress(line)
     _coverage(store, compiled.counts["meetings"])

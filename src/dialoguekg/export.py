@@ -146,15 +146,18 @@ def _dump(
     return bytes(store.dump(format=fmt, from_graph=graph, prefixes=prefixes) or b"")
 
 
-def closing(store: ox.Store, triples: int, written: Mapping[str, Written]) -> dict[str, bytes]:
+def closing(
+    store: ox.Store, triples: int, written: Mapping[str, Written], modified: str | None
+) -> dict[str, bytes]:
     """The files that describe the others, made once those are written: the tables' Data
-    Package descriptor, ``void.ttl`` and ``SHA256SUMS``, each knowing the files before it."""
+    Package descriptor, ``void.ttl`` (``modified``: ``modified_date()``) and ``SHA256SUMS``,
+    each knowing the files before it."""
     written = dict(written)
     extra: dict[str, bytes] = {}
     descriptor = f"{tables.FOLDER}/{tables.DESCRIPTOR}"
     extra[descriptor] = tables.descriptor({name: (w.size, w.sha256) for name, w in written.items()})
     written[descriptor] = digest(extra[descriptor])
-    extra["void.ttl"] = describe(store, triples, written, modified_date())
+    extra["void.ttl"] = describe(store, triples, written, modified)
     written["void.ttl"] = digest(extra["void.ttl"])
     extra[CHECKSUMS] = checksums(written)
     return extra
@@ -559,7 +562,8 @@ def all_files(
     here if not given. (``build`` writes the same files with ``Output`` as they are made.)"""
     store = store if store is not None else built.dataset(ontology_file)
     files = {name: make() for name, make in makers(built, store, context).items()}
-    return files | closing(store, len(built), {n: digest(c) for n, c in files.items()})
+    written = {name: digest(content) for name, content in files.items()}
+    return files | closing(store, len(built), written, modified_date())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,8 +634,9 @@ class Output:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.staging.exists():
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
             shutil.rmtree(self.staging, ignore_errors=True)
 
     def add(self, name: str, make: Maker) -> None:
@@ -639,10 +644,16 @@ class Output:
         self.files[name] = self.pool.submit(self._write, name, make)
 
     def _write(self, name: str, make: Maker) -> Written:
-        content = make()
+        try:
+            content = make()
+        except Exception as exc:  # a dump or table of ours that cannot be made: say which
+            raise DialogueKGError(
+                f"{self.out_dir}: {name} could not be made ({type(exc).__name__}: {exc}); "
+                "the previous output is kept"
+            ) from exc
         path = self.staging / name
         if "/" in name:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(exist_ok=True)  # never re-creates a staging folder taken away
         with path.open("wb") as file:
             for chunk in (content,) if isinstance(content, bytes) else content:
                 file.write(chunk)

@@ -403,6 +403,7 @@ _MEASURES = claim_qualifier("measure").values
 
 #: Properties that may hold several values at once: different values are not a disagreement.
 SET_VALUED = (
+    DKG.discussionTopic,
     SCHEMA.organizer,
     DKG.host,
     DKG.coHost,

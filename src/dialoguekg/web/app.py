@@ -53,7 +53,7 @@ CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){0,4}")
 MAX_PAGE = 1_000_000
 MAX_HITS = 100
 MAX_KEY = 4096  # characters of a GET SPARQL request's query string and Accept that are kept
-#: Queries up to this many characters are checked on the event loop (~0.2 ms at most), longer
+#: Queries up to this many characters are checked on the event loop (0.5 ms at most), longer
 #: ones in a thread.
 INLINE_CHECK = 1000
 CACHE_CONTROL = ("Cache-Control", "public, max-age=300")

@@ -225,6 +225,9 @@ class Pool:
         return None
 
     def _give_back(self, worker: Worker) -> None:
+        if worker.pending:  # bytes beyond its answer: its pipe can no longer be trusted
+            worker.kill()
+            return
         with self.lock:
             if not self.closed:
                 self.idle.append(worker)
