@@ -163,11 +163,11 @@ def test_a_file_that_cannot_be_made_keeps_the_previous_output(tmp_path: Path) ->
     def broken() -> bytes:
         raise ValueError("no such table")
 
-    with pytest.raises(DialogueKGError, match=r"dist: b.csv could not be made \(ValueError"):
-        with export.Output(out) as output:
-            output.add("c.ttl", lambda: b"3")
-            output.add("b.csv", broken)
-            output.commit({})
+    failure = r"dist: b.csv could not be made \(ValueError"
+    with pytest.raises(DialogueKGError, match=failure), export.Output(out) as output:
+        output.add("c.ttl", lambda: b"3")
+        output.add("b.csv", broken)
+        output.commit({})
     assert (out / "a.ttl").read_bytes() == b"1"
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left
 
