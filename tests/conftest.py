@@ -54,7 +54,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory, project: Project, compiled: C
         export.load_context(project.context_file),
         compiled.store,
     )
-    export.write(out, files)
+    write(out, files)
     return out
 
 
@@ -166,3 +166,11 @@ def chrome_options(binary: str, profile: str) -> Any:
     ):
         options.add_argument(flag)
     return options
+
+
+def write(out: Path, files: dict[str, bytes | tuple[bytes, ...]]) -> None:
+    """Replace the folder ``out`` with exactly ``files``, as ``build`` writes its output."""
+    with export.Output(out) as output:
+        for name, content in files.items():
+            output.add(name, lambda content=content: content)
+        output.commit({})

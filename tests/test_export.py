@@ -18,7 +18,7 @@ from dialoguekg.errors import DialogueKGError
 from dialoguekg.project import Compiled, Project
 from dialoguekg.vocab import DUMPS_BASE
 
-from .conftest import ROOT
+from .conftest import ROOT, write
 from .terms import DCAT, ONTOLOGY_IRI, SPDX, VOID
 
 EXPECTED_FILES = {
@@ -137,8 +137,8 @@ def checksums_of(files: dict[str, bytes]) -> bytes:
 
 def test_write_replaces_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
-    export.write(out, {"b.ttl": b"2", "SHA256SUMS": checksums_of({"b.ttl": b"2"})})
+    write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
+    write(out, {"b.ttl": b"2", "SHA256SUMS": checksums_of({"b.ttl": b"2"})})
     assert {p.name for p in out.iterdir()} == {"b.ttl", "SHA256SUMS"}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
     assert oct(out.stat().st_mode & 0o777) == "0o755"
@@ -146,11 +146,11 @@ def test_write_replaces_the_folder_and_leaves_nothing_behind(tmp_path: Path) -> 
 
 def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
+    write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
     with pytest.raises(
         DialogueKGError, match=r"cannot write .*dist: .*the previous output is kept"
     ):  # "c" is a folder by the time its file is written
-        export.write(out, {"b.ttl": b"2", "c/d.csv": b"3", "c": b"4", "SHA256SUMS": b"y"})
+        write(out, {"b.ttl": b"2", "c/d.csv": b"3", "c": b"4", "SHA256SUMS": b"y"})
     assert (out / "a.ttl").read_bytes() == b"1"
     assert {p.name for p in out.iterdir()} == {"a.ttl", "SHA256SUMS"}
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
@@ -158,7 +158,7 @@ def test_a_failed_write_keeps_the_previous_output(tmp_path: Path) -> None:
 
 def test_a_file_that_cannot_be_made_keeps_the_previous_output(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
+    write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
 
     def broken() -> bytes:
         raise ValueError("no such table")
@@ -175,22 +175,22 @@ def test_a_file_that_cannot_be_made_keeps_the_previous_output(tmp_path: Path) ->
 def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(DialogueKGError, match=r"refusing to replace .*did not write \(notes.txt"):
-        export.write(tmp_path, {"SHA256SUMS": b""})
+        write(tmp_path, {"SHA256SUMS": b""})
     assert (tmp_path / "notes.txt").read_text() == "mine"
     # a build folder with a file of the user's added is refused too
     out = tmp_path / "dist"
-    export.write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
+    write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
     (out / "my-notes.txt").write_text("mine")
     with pytest.raises(DialogueKGError, match=r"\(my-notes.txt, not in its SHA256SUMS\)"):
-        export.write(out, {"SHA256SUMS": b""})
+        write(out, {"SHA256SUMS": b""})
     assert (out / "my-notes.txt").read_text() == "mine"
     # and so is one added to a subfolder the build wrote
     (out / "my-notes.txt").unlink()
     files = {"tables/a.csv": b"1"}
-    export.write(out, {**files, "SHA256SUMS": checksums_of(files)})
+    write(out, {**files, "SHA256SUMS": checksums_of(files)})
     (out / "tables" / "mine.csv").write_text("mine")
     with pytest.raises(DialogueKGError, match=r"\(tables/mine.csv, not in its SHA256SUMS\)"):
-        export.write(out, {"SHA256SUMS": b""})
+        write(out, {"SHA256SUMS": b""})
 
 
 def test_source_date_epoch_sets_the_modified_date(monkeypatch: pytest.MonkeyPatch) -> None:

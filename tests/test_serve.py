@@ -22,7 +22,7 @@ from dialoguekg.query import LocalStore, find_query
 from dialoguekg.web import app as serve
 from dialoguekg.web.settings import ServeSettings
 
-from .conftest import CASES, records_in, serving
+from .conftest import CASES, records_in, serving, write
 from .terms import DKG
 
 XI = "https://w3id.org/dialoguekg/id/person/xi-jinping"
@@ -178,7 +178,7 @@ def test_labels_are_escaped_in_pages(tmp_path: Path, project: Project) -> None:
     built = graph.build(sources.load(data))
     context = export.load_context(project.context_file)
     files = export.all_files(built, project.ontology_file, context)
-    export.write(tmp_path / "dist", files)
+    write(tmp_path / "dist", files)
     page = app_for(tmp_path / "dist", project).get("/id/person/ada-test.html").text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -588,16 +588,9 @@ def write_file(path: Path, content: bytes, error: type[DialogueKGError]) -> None
         raise error(f"{path}: cannot write the file ({exc.strerror or exc})") from exc
 
 
-def write(out_dir: Path, files: Mapping[str, Content]) -> None:
-    """Replace ``out_dir`` with exactly ``files``, atomically; refuse a folder we did not write."""
-    with Output(out_dir) as output:
-        for name, content in files.items():
-            output.add(name, partial(_same, content))
-        output.commit({})
-
-
-def _same(content: Content) -> Content:
-    return content
+def _ready(content: Content) -> Maker:
+    """A maker of bytes already made."""
+    return lambda: content
 
 
 class Output:
@@ -672,7 +665,7 @@ class Output:
     def commit(self, last: Mapping[str, bytes]) -> None:
         """Write ``last`` (the files describing the others), then put the folder in place."""
         for name, content in last.items():
-            self.add(name, partial(_same, content))
+            self.add(name, _ready(content))
         self.written()
         try:
             _swap_in(self.staging, self.out_dir)

@@ -21,7 +21,6 @@ https://www.w3.org/TR/sparql11-results-csv-tsv/ · CSV: https://www.rfc-editor.o
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -298,6 +297,19 @@ def _long(name: str, description: str, owner: Table, each: str, *values: Column)
 def _value(name: str, segment: str, table: str, description: str) -> Column:
     return Column(
         name, "string", f"{description} ({table}.csv)", expression=key_text(segment), refers=table
+    )
+
+
+def _texts(name: str, description: str, each: str, column: str, about: str) -> Table:
+    """A long table of the meetings' language-tagged texts of ``each``: the text and its
+    language, one row per text."""
+    return _long(
+        f"meeting_{name}",
+        description,
+        MEETINGS,
+        each,
+        Column(column, "string", about, expression="STR(?o)"),
+        Column("lang", "string", "its language (BCP 47)", expression="LANG(?o)"),
     )
 
 
@@ -687,21 +699,19 @@ TABLES: tuple[Table, ...] = (
             ("organisers", "an organiser (承办, or where it does not say which)", SCHEMA.organizer),
         )
     ),
-    _long(
-        "meeting_themes",
+    _texts(
+        "themes",
         "One row per wording of a meeting's theme, in each language a source gives it.",
-        MEETINGS,
         DKG.theme,
-        Column("theme", "string", "the theme as a source words it", expression="STR(?o)"),
-        Column("lang", "string", "its language (BCP 47)", expression="LANG(?o)"),
+        "theme",
+        "the theme as a source words it",
     ),
-    _long(
-        "meeting_topics",
+    _texts(
+        "topics",
         "One row per discussion topic of a meeting, as a source names it, in its language.",
-        MEETINGS,
         DKG.discussionTopic,
-        Column("topic", "string", "the topic as a source names it", expression="STR(?o)"),
-        Column("lang", "string", "its language (BCP 47)", expression="LANG(?o)"),
+        "topic",
+        "the topic as a source names it",
     ),
     SESSIONS,
     SERIES,
@@ -736,17 +746,6 @@ _BY_NAME = {table.name: table for table in TABLES}
 # ---------------------------------------------------------------------------------------------
 # Rendering (pure)
 # ---------------------------------------------------------------------------------------------
-
-
-def render(store: ox.Store) -> dict[str, bytes]:
-    """Every table and the Data Package descriptor, by path under ``dist/``
-    (``tables/meetings.csv``), from the build's store; byte-identical for the same graph."""
-    files = {table.file: csv(table, store) for table in TABLES}
-    sizes = {
-        name: (len(content), hashlib.sha256(content).hexdigest()) for name, content in files.items()
-    }
-    files[f"{FOLDER}/{DESCRIPTOR}"] = descriptor(sizes)
-    return files
 
 
 def csv(table: Table, store: ox.Store) -> bytes:
