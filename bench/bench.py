@@ -537,7 +537,8 @@ def scale_table(ks: list[int], repeat: int, source: Path, work: Path | None) -> 
 def write_stage(k: int, source: Path, repeat: int) -> None:
     """The parts of the build's write stage, in process, on the data k times over: each file
     made alone (``export.makers``), the files that describe them (``export.closing``), and all
-    of them made and written as ``build`` does, two at a time (``export.Output``)."""
+    of them made and written as ``build`` does (``export.start``: the Python-bound files in
+    child processes, the rest in two threads)."""
     import dataclasses
 
     from dialoguekg import export, graph, sources, tables
@@ -562,7 +563,6 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
             if each.single:  # as it was read before: grouped, one row per key
                 grouped = dataclasses.replace(each, single=False)
                 timed(f"{each.file}, grouped", partial(tables.csv, grouped, store))
-        document = makers["dialoguekg.jsonld"]()
         files = {name: make() for name, make in makers.items()}
         timed("size and SHA-256 of each", lambda: {n: export.digest(c) for n, c in files.items()})
         written = {name: export.digest(content) for name, content in files.items()}
@@ -570,13 +570,11 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
         timed("descriptor, VoID, SHA256SUMS", closing)
 
         def output() -> None:
-            made = export.makers(built, store, context, lambda: document)
             with export.Output(folder / "dist") as out:
-                for name, make in made.items():
-                    out.add(name, make)
+                export.start(out, built, context, lambda: store)
                 out.commit(export.closing(store, len(built), out.written(), None))
 
-        timed("all made and written, two at a time (as build)", output)
+        timed("all made and written as build does (export.start)", output)
     title = f"the write stage at k = {k}, {len(built)} triples, median of {repeat}"
     table(title, ["part", "s"], rows)
 

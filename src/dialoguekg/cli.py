@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -225,16 +224,14 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     context = export.load_context(project.context_file)
     prepared = project_mod.prepare(project, data_dir, _progress)
     built = prepared.built
-    # JSON-LD (Python) is written while pyoxigraph loads the store; once it is loaded, the
-    # other dumps and the tables are made and written (``export.Output``) while the shapes are
-    # checked, all without the GIL; the output folder is put in place only if the graph
+    # The dumps and tables are made and written (``export.start``) while pyoxigraph loads the
+    # store and the shapes are checked; the output folder is put in place only if the graph
     # conforms.
     modified = export.modified_date()  # a bad SOURCE_DATE_EPOCH fails before any work
-    with ThreadPoolExecutor(max_workers=1) as pool, export.Output(out) as output:
-        document = pool.submit(export.jsonld, built.lines(), context)
-        store = built.dataset(project.ontology_file)
-        for name, make in export.makers(built, store, context, document.result).items():
-            output.add(name, make)
+    with export.Output(out) as output:
+        store = export.start(
+            output, built, context, lambda: built.dataset(project.ontology_file)
+        )
         compiled = project_mod.check(project, prepared, store, _progress, "fast")
         shown = compiled.report.warnings if verbose else ()
         for line in [f.line() for f in shown] or compiled.report.summary():
@@ -244,7 +241,6 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
         _progress(f"writing {out}")
         output.commit(export.closing(store, len(built), output.written(), modified))
         files = len(output.files)
-        del document  # the JSON-LD bytes are written: not kept through the summary
     for line in export.link_counts(store):
         _progress(line)
     _coverage(store, compiled.counts["meetings"])

@@ -19,9 +19,12 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -61,6 +64,7 @@ from .vocab import (
 
 BASE_NAME = "dialoguekg"
 CHECKSUMS = "SHA256SUMS"
+JSONLD = f"{BASE_NAME}.jsonld"
 PUBLISHER = "The dialoguekg developers"
 
 
@@ -111,19 +115,14 @@ def load_context(path: Path) -> dict[str, Any]:
 Maker = Callable[[], Content]
 
 
-def makers(
-    built: Built, store: ox.Store, context: Mapping[str, Any], document: Maker | None = None
-) -> dict[str, Maker]:
+def makers(built: Built, store: ox.Store, context: Mapping[str, Any]) -> dict[str, Maker]:
     """How to make every dump and table of the graph, by file name; byte-identical for the
     same graph.
 
     Each quad is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
     same lines plus the ontology's with its graph name the ``.nq`` file (both sorted, so two
     builds diff line by line); Turtle, TriG and the tables are written by pyoxigraph from the
-    build's store (``Built.dataset``) in its own stable order, without holding the GIL, so they
-    can be made side by side; JSON-LD by ``jsonld`` (or ``document``, when the caller has it
-    made already, e.g. while the store loaded). The N-Triples file comes first and JSON-LD
-    last: the one is ready at once, the other is made elsewhere and awaited.
+    build's store (``Built.dataset``) in its own stable order; JSON-LD by ``jsonld``.
     """
     prefixes = turtle_prefixes()
     files: dict[str, Maker] = {
@@ -134,8 +133,31 @@ def makers(
     }
     for table in tables.TABLES:
         files[table.file] = partial(tables.csv, table, store)
-    files[f"{BASE_NAME}.jsonld"] = document or (lambda: jsonld(built.lines(), context))
+    files[JSONLD] = partial(jsonld_of, built, context)
     return files
+
+
+def start(
+    output: Output, built: Built, context: Mapping[str, Any], load: Callable[[], ox.Store]
+) -> ox.Store:
+    """Start making every file of ``makers`` into ``output`` as ``build`` does, and return the
+    store ``load`` makes (``Built.dataset``).
+
+    The files made in Python hold the GIL for seconds at a million triples, so each group runs
+    in a child process beside this one's work (``Output.fork``): JSON-LD, from the build's
+    lines, while ``load`` runs; the tables, from the loaded store. The other dumps are
+    pyoxigraph's writers and file writes, which run without the GIL in ``output``'s threads
+    while the caller validates."""
+    output.fork({JSONLD: partial(jsonld_of, built, context)})
+    store = load()
+    files = makers(built, store, context)
+    del files[JSONLD]
+    table_files = {table.file for table in tables.TABLES}
+    output.fork({name: make for name, make in files.items() if name in table_files})
+    for name, make in files.items():
+        if name not in table_files:
+            output.add(name, make)
+    return store
 
 
 def _dump(
@@ -190,6 +212,11 @@ def _oxigraph(
 # ---------------------------------------------------------------------------------------------
 # JSON-LD, compacted with the project's context
 # ---------------------------------------------------------------------------------------------
+
+
+def jsonld_of(built: Built, context: Mapping[str, Any]) -> bytes:
+    """The built graph as compacted JSON-LD (``jsonld``)."""
+    return jsonld(built.lines(), context)
 
 
 def jsonld(lines: Iterable[str], context: Mapping[str, Any]) -> bytes:
@@ -622,12 +649,15 @@ class Output:
         self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
         self.files: dict[str, Future[Written]] = {}
+        self.children: list[_Child] = []
 
     def __enter__(self) -> Output:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
+            for child in self.children:
+                child.stop()
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
@@ -635,6 +665,32 @@ class Output:
     def add(self, name: str, make: Maker) -> None:
         """Make the file ``name`` (a path under the folder) and write it, in a thread."""
         self.files[name] = self.pool.submit(self._write, name, make)
+
+    def fork(self, files: Mapping[str, Maker]) -> None:
+        """Make and write ``files`` one after the other in a child process forked now, which
+        reports each one's size and SHA-256 back through a pipe: work that holds the GIL then
+        runs beside this process's instead of taking turns with it. Where ``os.fork`` is not
+        offered, the files are made in threads (``add``)."""
+        if not hasattr(os, "fork"):
+            for name, make in files.items():
+                self.add(name, make)
+            return
+        child = _Child(lambda: self._made(files))
+        self.children.append(child)
+        for name in files:
+            self.files[name] = child.file(name, self.out_dir)
+
+    def _made(self, files: Mapping[str, Maker]) -> Made:
+        """In a child process: each file made and written, or what went wrong, by name."""
+        report: Made = {}
+        for name, make in files.items():
+            try:
+                report[name] = self._write(name, make)
+            except DialogueKGError as exc:
+                report[name] = str(exc)
+            except OSError as exc:
+                report[name] = f"cannot write {self.out_dir}: {exc}; the previous output is kept"
+        return report
 
     def _write(self, name: str, make: Maker) -> Written:
         try:
@@ -673,6 +729,80 @@ class Output:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"
             ) from exc
+
+
+#: What a child process reports of each file it was to make: its size and SHA-256, or what
+#: went wrong (a message).
+Made = dict[str, Written | str]
+
+
+class _Child:
+    """A forked child process working out one report (``Output.fork``): it sends the report
+    pickled through a pipe and leaves with ``os._exit``, running none of the parent's cleanup
+    and writing none of its buffered output; a thread of the parent waits for it."""
+
+    def __init__(self, work: Callable[[], Made]) -> None:
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            try:
+                os.close(reader)
+                with os.fdopen(writer, "wb") as pipe:
+                    pickle.dump(work(), pipe)
+            finally:
+                os._exit(0)
+        os.close(writer)
+        self.pid = pid
+        self.lock = threading.Lock()
+        self.reaped = False
+        self.report: Future[Made] = Future()
+        threading.Thread(target=self._receive, args=(reader,), daemon=True).start()
+
+    def _receive(self, pipe: int) -> None:
+        data = b""
+        try:
+            with os.fdopen(pipe, "rb") as stream:
+                data = stream.read()
+        except OSError:
+            pass  # reported below as no report
+        finally:
+            with self.lock:
+                _, status = os.waitpid(self.pid, 0)
+                self.reaped = True
+        try:
+            report = pickle.loads(data) if data else None
+        except (pickle.UnpicklingError, EOFError):
+            report = None
+        if not isinstance(report, dict):
+            code = os.waitstatus_to_exitcode(status)
+            report = {"": f"the process making it ended without a report, exit code {code}"}
+        self.report.set_result(report)
+
+    def file(self, name: str, out_dir: Path) -> Future[Written]:
+        """The size and SHA-256 of the file ``name``, once the child has written it; else
+        a DialogueKGError saying what went wrong."""
+        written: Future[Written] = Future()
+
+        def settle(report: Future[Made]) -> None:
+            found = report.result().get(name)
+            if isinstance(found, Written):
+                written.set_result(found)
+                return
+            if found is None:
+                why = report.result().get("", "no report")
+                found = f"{out_dir}: {name} could not be made ({why}); the previous output is kept"
+            written.set_exception(DialogueKGError(found))
+
+        self.report.add_done_callback(settle)
+        return written
+
+    def stop(self) -> None:
+        """End the child if it still runs (the build failed meanwhile), and wait for it."""
+        with self.lock:
+            if not self.reaped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+        self.report.exception()
 
 
 def _foreign_files(out_dir: Path) -> list[str]:
