@@ -8,9 +8,9 @@ times):
   times under renamed IRIs (so every query does k times the work).
 - ``.venv/bin/python bench/bench.py --scale-table [--ks 1,10,30,100] [--repeat 1] [--work DIR]``:
   ``dialoguekg build`` run as a subprocess on data folders k times the real one
-  (``bench/scale.py``), each stage timed from the build's progress lines (wall, CPU, peak RSS),
-  the growth of each stage with k, and the time pyoxigraph takes to load the N-Triples the build
-  wrote, as the floor a build of that graph could approach.
+  (``bench/scale.py``), each stage timed from the build's progress lines (wall, CPU and memory
+  of all its processes), the growth of each stage with k, and the time pyoxigraph takes to load
+  the N-Triples the build wrote, as the floor a build of that graph could approach.
 - ``.venv/bin/python bench/bench.py --write-stage K [--repeat 3]``: the build's write stage in
   process on the data K times over: each table (and, for the tables read without grouping,
   the same table grouped, as it was before), the Turtle and TriG dumps, VoID, the checksums and
@@ -23,6 +23,7 @@ times):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -292,8 +293,9 @@ STAGE_NAMES = [name for name, _ in STAGES]
 
 @dataclass(frozen=True)
 class Sample:
-    """The child at one moment: seconds since it was started, CPU seconds it has used, and its
-    peak resident memory so far in MB (NaN where /proc could not tell: it had exited)."""
+    """The build at one moment: seconds since it was started, CPU seconds it has used (all its
+    processes), and the peak of the memory its processes held together so far, in MB (NaN
+    where /proc could not tell: it had exited)."""
 
     wall: float
     cpu: float
@@ -302,7 +304,9 @@ class Sample:
 
 @dataclass
 class BuildRun:
-    """One ``dialoguekg build``: a sample at the start of each stage, and at the end ("end")."""
+    """One ``dialoguekg build``: a sample at the start of each stage, and at the end ("end");
+    ``rss`` is the peak of all its processes together (``Memory``), ``largest`` the largest
+    peak of any one of them (the rusage of the build and the children it waited for)."""
 
     marks: dict[str, Sample] = field(default_factory=dict)
     summary: str = ""
@@ -310,6 +314,7 @@ class BuildRun:
     wall: float = math.nan
     cpu: float = math.nan
     rss: float = math.nan
+    largest: float = math.nan
     returncode: int | None = None
 
     @property
@@ -322,7 +327,7 @@ class BuildRun:
         return reached[-1] if reached else "start"
 
     def stage(self, name: str) -> Sample:
-        """Wall and CPU seconds spent in stage ``name``, and the peak RSS at its end."""
+        """Wall and CPU seconds spent in stage ``name``, and the peak memory at its end."""
         names = [*STAGE_NAMES, "end"]
         begin, end = self.marks[name], self.marks[names[names.index(name) + 1]]
         return Sample(end.wall - begin.wall, end.cpu - begin.cpu, end.rss)
@@ -333,20 +338,71 @@ class BuildRun:
         return int(found.group(1)) if found else None
 
 
-def probe(pid: int, wall: float) -> Sample:
-    """Read the child's CPU time (utime + stime of /proc/PID/stat) and peak RSS (VmHWM)."""
+def tree(pid: int) -> list[int]:
+    """The process ``pid`` and its descendants, as /proc lists them now."""
+    found, todo = [], [pid]
+    while todo:
+        each = todo.pop()
+        found.append(each)
+        with contextlib.suppress(OSError, ValueError):
+            for task in Path(f"/proc/{each}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of the children it has waited for (fields 14 to 17 of
+    /proc/PID/stat); NaN if it has gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces and parens
-        cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of stat
-        status = Path(f"/proc/{pid}/status").read_text()
-        hwm = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
-        return Sample(wall, cpu, int(hwm.split()[1]) / 1024)
-    except (OSError, ValueError, StopIteration):  # exited: a zombie has no memory to report
-        return Sample(wall, math.nan, math.nan)
+    except OSError:
+        return math.nan
+    fields = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces and parens
+    return sum(int(f) for f in fields[11:15]) / CLOCK_TICKS
 
 
-def follow(stream: IO[str], pid: int, start: float, run: BuildRun, stdout: bool) -> None:
+def pss_mb(pid: int) -> float:
+    """A process's proportional set size: its resident memory, pages shared with another
+    process (a forked child's, say) counted half in each; 0 if it has gone."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else 0.0
+
+
+class Memory:
+    """Samples the memory of a build's processes together (the sum of their PSS) every
+    0.1 s in a thread, and keeps the peak: the build forks children that share pages with it,
+    so neither one process's peak nor a sum of RSS would tell what it held."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.1):
+            self.peak = max(self.peak, sum(pss_mb(p) for p in tree(self.pid)))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        return self.peak
+
+
+def probe(pid: int, wall: float, memory: Memory) -> Sample:
+    """CPU time of the build's processes now (summed over the tree) and their peak memory."""
+    cpu = sum(cpu_seconds(p) for p in tree(pid))
+    return Sample(wall, cpu, memory.peak if not math.isnan(cpu) else math.nan)
+
+
+def follow(
+    stream: IO[str], pid: int, start: float, run: BuildRun, stdout: bool, memory: Memory
+) -> None:
     """Read the child's lines as they come, sampling it at each line that opens a stage."""
     opening = STAGES[-1:] if stdout else STAGES[1:-1]
     for line in stream:
@@ -357,7 +413,7 @@ def follow(stream: IO[str], pid: int, start: float, run: BuildRun, stdout: bool)
             run.tail.append(line.rstrip("\n"))
         for name, prefix in opening:
             if name not in run.marks and line.startswith(prefix):
-                run.marks[name] = probe(pid, arrived)
+                run.marks[name] = probe(pid, arrived, memory)
 
 
 def run_build(data: Path, out: Path) -> BuildRun:
@@ -370,18 +426,20 @@ def run_build(data: Path, out: Path) -> BuildRun:
         command, cwd=ROOT, env=env, text=True, encoding="utf-8",
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
+    memory = Memory(child.pid)
     run.marks["start"] = Sample(0.0, 0.0, 0.0)
     assert child.stdout is not None and child.stderr is not None
     readers = [
-        threading.Thread(target=follow, args=(child.stdout, child.pid, start, run, True)),
-        threading.Thread(target=follow, args=(child.stderr, child.pid, start, run, False)),
+        threading.Thread(target=follow, args=(child.stdout, child.pid, start, run, True, memory)),
+        threading.Thread(target=follow, args=(child.stderr, child.pid, start, run, False, memory)),
     ]
     for reader in readers:
         reader.start()
     _, status, usage = os.wait4(child.pid, 0)  # reaped here, for its own rusage
     run.wall = time.perf_counter() - start
     run.returncode = child.returncode = os.waitstatus_to_exitcode(status)
-    run.cpu, run.rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    run.cpu, run.largest = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    run.rss = memory.stop()
     for reader in readers:
         reader.join()
     child.stdout.close()
@@ -412,7 +470,7 @@ class ScaleRow:
     failure: str = ""
 
     def stage(self, name: str) -> Sample:
-        """Median wall, CPU and peak RSS of one stage over the runs."""
+        """Median wall, CPU and peak memory of one stage over the runs."""
         samples = [run.stage(name) for run in self.runs]
         return Sample(
             statistics.median(s.wall for s in samples),
@@ -427,6 +485,10 @@ class ScaleRow:
     @property
     def rss(self) -> float:
         return statistics.median(run.rss for run in self.runs)
+
+    @property
+    def largest(self) -> float:
+        return statistics.median(run.largest for run in self.runs)
 
     @property
     def triples(self) -> int:
@@ -463,7 +525,9 @@ def slope(x1: float, y1: float, x2: float, y2: float) -> str:
 
 def print_scale_rows(rows: list[ScaleRow], repeat: int) -> None:
     """The stages by k, their memory, their growth, and the build against pyoxigraph's load."""
-    header = ["k", "triples", *(f"{n} s" for n in STAGE_NAMES), "total s", "peak MB"]
+    header = [
+        "k", "triples", *(f"{n} s" for n in STAGE_NAMES), "total s", "peak MB", "largest MB",
+    ]  # fmt: skip
     cells = []
     for row in rows:
         if row.failure:
@@ -473,10 +537,12 @@ def print_scale_rows(rows: list[ScaleRow], repeat: int) -> None:
         cells.append(
             [str(row.k), str(row.triples)]
             + [f"{s.wall:.2f}/{s.cpu:.2f}" for s in per_stage]
-            + [f"{row.wall:.2f}", f"{row.rss:.0f}"]
+            + [f"{row.wall:.2f}", f"{row.rss:.0f}", f"{row.largest:.0f}"]
         )
     table(
-        f"dialoguekg build by size, median of {repeat}: wall/CPU seconds per stage",
+        f"dialoguekg build by size, median of {repeat}: wall/CPU seconds per stage (CPU of all "
+        "its processes); peak MB: all its processes together (PSS sampled every 0.1 s), "
+        "largest MB: the largest peak of any one",
         header,
         cells,
     )
@@ -484,7 +550,7 @@ def print_scale_rows(rows: list[ScaleRow], repeat: int) -> None:
     if not good:
         return
     table(
-        "peak RSS (MB) by the end of each stage",
+        "peak memory (MB, all processes) by the end of each stage",
         ["k", *STAGE_NAMES, "whole run"],
         [[str(r.k), *(f"{r.stage(n).rss:.0f}" for n in STAGE_NAMES), f"{r.rss:.0f}"] for r in good],
     )
@@ -512,7 +578,7 @@ def print_growth(rows: list[ScaleRow]) -> None:
         *((f"{n} wall", lambda r, n=n: r.stage(n).wall) for n in STAGE_NAMES),
         *((f"{n} CPU", lambda r, n=n: r.stage(n).cpu) for n in STAGE_NAMES),
         ("total wall", lambda r: r.wall),
-        ("peak RSS", lambda r: r.rss),
+        ("peak memory", lambda r: r.rss),
     ]
     table(
         "growth: log-log slope against k (1 linear, 2 quadratic, 0 flat)",

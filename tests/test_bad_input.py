@@ -6,6 +6,7 @@ The cases are in ``cases/bad-input.yaml``; each edits a fresh copy of ``data/`` 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -181,6 +182,35 @@ def test_parsing_in_two_processes_refuses_alike(
     monkeypatch.setattr(sources, "PARALLEL_FROM", 0)
     with pytest.raises(SourceDataError, match=case["message"]):
         sources.load(broken_copy(tmp_path, case))
+
+
+def orphans() -> set[int]:
+    """Processes of this process group whose parent has gone (adopted by init)."""
+    group = os.getpgid(0)
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError):
+                stat = (entry / "stat").read_text()
+                state = stat[stat.rindex(")") + 2 :].split()  # state, ppid, pgrp, ...
+                if int(state[1]) == 1 and int(state[2]) == group:
+                    found.add(int(entry.name))
+    return found
+
+
+def test_a_build_refused_leaves_no_process_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The build reads in a child process, which parses in two more: an error met while they
+    still parse ends them all (they would otherwise wait forever to send their records)."""
+    case = next(c for c in CASE_LIST if c["name"] == "duplicate-id")
+    monkeypatch.setattr(sources, "PARALLEL_FROM", 0)
+    before = orphans()
+    code = main(["build", "--data", str(broken_copy(tmp_path, case)), "--out", str(tmp_path / "d")])
+    assert code == 2
+    assert re.search(case["message"], capsys.readouterr().err)
+    assert orphans() - before == set()
+    assert not (tmp_path / "d").exists()
 
 
 def test_library_raises_source_data_error_with_location(tmp_path: Path) -> None:

@@ -222,7 +222,7 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     from . import project as project_mod
 
     context = export.load_context(project.context_file)
-    prepared = project_mod.prepare(project, data_dir, _progress)
+    prepared = project_mod.prepare_apart(project, data_dir, _progress)
     built = prepared.built
     # The dumps and tables are made and written (``export.start``) while pyoxigraph loads the
     # store and the shapes are checked; the output folder is put in place only if the graph

@@ -14,7 +14,9 @@ DialogueKGError                 root; exit code 2 unless said otherwise
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 
 class DialogueKGError(Exception):
@@ -45,6 +47,12 @@ class SourceDataError(DialogueKGError):
         if expected:
             message += f"; expected {expected}"
         super().__init__(_ONE_LINE.sub(_escaped, message))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled by its parts, as a child process sends it back (its constructor takes
+        most of them by keyword)."""
+        again = partial(type(self), line=self.line, record=self.record, expected=self.expected)
+        return (again, (self.path, self.problem))
 
 
 #: Control characters (a line break in a file name, say) would split a message over lines.

@@ -105,13 +105,15 @@ class Built:
 
     def dataset(self, ontology_file: Path | None = None) -> ox.Store:
         """A pyoxigraph store: the graph in the default graph, the ontology in its named graph
-        (the layout of the N-Quads dump, and what validation reads)."""
+        (the layout of the N-Quads dump, and what validation reads). ``load``, not
+        ``bulk_load``: as fast in memory, and it needs 350 MB at a million triples where
+        ``bulk_load`` peaks 560 MB above the document it reads."""
         import pyoxigraph as ox
 
         store = ox.Store()
-        store.bulk_load(self.document, format=ox.RdfFormat.N_TRIPLES)
+        store.load(self.document, format=ox.RdfFormat.N_TRIPLES)
         if ontology_file is not None:
-            store.bulk_load(
+            store.load(
                 path=str(ontology_file),
                 format=ox.RdfFormat.TURTLE,
                 to_graph=ox.NamedNode(ONTOLOGY_IRI),

@@ -22,6 +22,7 @@ the file and, where there is one, the line; values in messages are cut to ``SHOW
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import errno
 import os
@@ -29,7 +30,7 @@ import re
 import reprlib
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -1142,7 +1143,7 @@ def _not_a_record(path: Path, line: int) -> SourceDataError:
 PARALLEL_FROM: Final = 2_000_000
 
 
-def _read_all(paths: list[Path], root: Path) -> Iterator[list[_Raw]]:
+def _read_all(paths: list[Path], root: Path) -> Generator[list[_Raw], None, None]:
     """Each file's raw records, in order; a large data folder is parsed in two processes (the
     YAML parser holds the GIL), and the first error in file order is raised, as in one."""
     size = 0
@@ -1159,40 +1160,17 @@ def _read_all(paths: list[Path], root: Path) -> Iterator[list[_Raw]]:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        for result in pool.map(_read_or_fail, paths, [root] * len(paths)):
-            if isinstance(result, _Failure):
-                raise result.error()
-            yield result
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=context)
+    try:
+        yield from pool.map(_read_yaml, paths, [root] * len(paths))
+    finally:  # an error met, here or by the reader: the files not yet parsed are not
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _start_methods() -> list[str]:
     import multiprocessing
 
     return multiprocessing.get_all_start_methods()
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """A SourceDataError sent back from a worker process (its constructor does not pickle)."""
-
-    path: Path
-    problem: str
-    line: int | None
-    record: str | None
-    expected: str | None
-
-    def error(self) -> SourceDataError:
-        return SourceDataError(
-            self.path, self.problem, line=self.line, record=self.record, expected=self.expected
-        )
-
-
-def _read_or_fail(path: Path, root: Path) -> list[_Raw] | _Failure:
-    try:
-        return _read_yaml(path, root)
-    except SourceDataError as exc:
-        return _Failure(exc.path, exc.problem, exc.line, exc.record, exc.expected)
 
 
 def _read_yaml(path: Path, root: Path) -> list[_Raw]:
@@ -1579,32 +1557,34 @@ def load(directory: Path) -> SourceData:
     pending: list[tuple[Record, Kind, _Raw]] = []
     empty: dict[str, list[Path]] = {}  # files holding no records, by kind
     files = [(kind, path) for kind in KINDS.values() for path in kind_files(directory, kind)]
-    parsed = _read_all([path for _, path in files], root)
+    # closed when an error stops the reading, so that its worker processes end with it
+    parsed = contextlib.closing(_read_all([path for _, path in files], root))
     for kind in KINDS.values():
         records[kind.name] = []
     seen_by_kind: dict[str, dict[str, Origin]] = {kind: {} for kind in KINDS}
-    for kind, path in files:
-        seen = seen_by_kind[kind.name]
-        raws = next(parsed)
-        if not raws:
-            empty.setdefault(kind.name, []).append(path)
-        for index, raw in enumerate(raws):
-            number = len(records[kind.name]) if not kind.keyed else index
-            record, claim_raws = _check_record(kind, raw, path, number)
-            if kind.keyed:
-                if record.key in seen:
-                    first = seen[record.key]
-                    at = f"line {first.line}" if first.path == path else str(first)
-                    raise SourceDataError(
-                        path,
-                        f"duplicate id {_shown(record.key)}, first defined at {at}",
-                        line=raw.line,
-                        record=f"record {index + 1}",
-                        expected=f"ids unique among the {kind.name} files",
-                    )
-                seen[record.key] = record.origin
-            records[kind.name].append(record)
-            pending.extend((record, kind, c) for c in claim_raws)
+    with parsed as parsing:
+        for kind, path in files:
+            seen = seen_by_kind[kind.name]
+            raws = next(parsing)
+            if not raws:
+                empty.setdefault(kind.name, []).append(path)
+            for index, raw in enumerate(raws):
+                number = len(records[kind.name]) if not kind.keyed else index
+                record, claim_raws = _check_record(kind, raw, path, number)
+                if kind.keyed:
+                    if record.key in seen:
+                        first = seen[record.key]
+                        at = f"line {first.line}" if first.path == path else str(first)
+                        raise SourceDataError(
+                            path,
+                            f"duplicate id {_shown(record.key)}, first defined at {at}",
+                            line=raw.line,
+                            record=f"record {index + 1}",
+                            expected=f"ids unique among the {kind.name} files",
+                        )
+                    seen[record.key] = record.origin
+                records[kind.name].append(record)
+                pending.extend((record, kind, c) for c in claim_raws)
     data = SourceData(directory, records, [])
     for record, kind, claim_raw in pending:
         f = kind.field(claim_raw.values["field"])
