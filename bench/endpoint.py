@@ -47,6 +47,13 @@ What, in one run (everything on 127.0.0.1; the machines are shared and noisy: re
   median, p99; overall: errors (not 200/303/304, nor a heavy query's 400/503), throughput, and
   the worst health check.
 
+- ``--floor``: what is reachable at all with worker processes, for the lookup never asked
+  before: Oxigraph, ours, and two floor servers run by ``server.run`` with our uvicorn settings:
+  a bare ASGI app answering a fixed body, and the same app handing the ``query`` parameter to
+  our real worker pool (one round trip to a worker process that evaluates it on pyoxigraph).
+  Per server and concurrency: median, throughput, the server's CPU per request, each against
+  Oxigraph's in the same run.
+
 Every run is bounded: a request waits ``--timeout`` s at most, a warm-up 10 s, a run its
 seconds and 5 s more; a server that does not start in ``--start-timeout`` s, or exits, stops the
 benchmark with its command and the end of its output.
@@ -57,6 +64,7 @@ Run:
   [--dist DIR | --scale K]``: the comparison tables;
 - ``.venv/bin/python bench/endpoint.py --load 60 [--load-concurrency 16] [--scale K]``: the load
   run on ours;
+- ``.venv/bin/python bench/endpoint.py --floor [--seconds 5]``: the floor table;
 - ``--dialoguekg PATH``: another ``dialoguekg`` command (another checkout's) to build and serve.
 """
 
@@ -84,7 +92,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1055,6 +1063,154 @@ def load(args: argparse.Namespace) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The floor: what a Python server that isolates queries in worker processes costs at least
+# ---------------------------------------------------------------------------------------------
+
+BARE, ROUND_TRIP = "bare uvicorn", "uvicorn + worker"
+#: What the bare app answers to every request: a lookup's answer, as our endpoint writes it.
+FIXED_ANSWER = (
+    b'{"head":{"vars":["label"]},"results":{"bindings":[{"label":{"type":"literal",'
+    b'"value":"Xi Jinping","xml:lang":"en"}}]}}'
+)
+
+
+def floor_app(kind: str, dist: Path) -> Any:
+    """The ASGI app of a floor server: ``bare`` answers ``FIXED_ANSWER`` to everything;
+    ``worker`` hands the ``query`` parameter to our real worker pool (``workers.Pool``, the
+    worker processes ``serve`` runs, on the store ``serve`` prepared in ``dist``) and answers
+    what the worker wrote; nothing else of our request path (no routing, protocol checks,
+    negotiation or cache)."""
+    from urllib.parse import parse_qs
+
+    from dialoguekg.web.settings import ServeSettings
+    from dialoguekg.web.workers import Job, Pool
+
+    settings = ServeSettings()
+    pool = Pool(
+        dist / "store", {}, size=settings.query_workers, memory_mib=settings.worker_memory,
+        allow_service=False, time_limit=settings.time_limit, row_limit=settings.row_limit,
+        max_answer=settings.max_answer,
+    )  # fmt: skip
+    headers = [(b"content-type", SPARQL_JSON.encode())]
+
+    async def answer(scope: dict[str, Any]) -> bytes:
+        if kind == BARE:
+            return FIXED_ANSWER
+        query = parse_qs(scope["query_string"].decode("latin-1")).get("query")
+        if not query:
+            return FIXED_ANSWER  # GET /, the readiness check
+        return (await pool.run(Job(query[0], base_iri=f"http://{HOST}/sparql"))).body
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                if kind == ROUND_TRIP:
+                    pool.prestart()
+                await send({"type": "lifespan.startup.complete"})
+            pool.close()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = await answer(scope)
+        sized = [*headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": sized})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def serve_floor(kind: str, dist: Path, port: int) -> None:
+    """Run a floor server as ``dialoguekg serve`` runs ours: ``server.run``, the same uvicorn
+    settings (httptools with our head limits, uvloop, the body limit)."""
+    from dialoguekg.web.server import run
+    from dialoguekg.web.settings import ServeSettings
+
+    run(floor_app(kind, dist), HOST, port, ServeSettings())
+
+
+def start_floor(
+    kind: str, dist: Path, work: Path, stack: contextlib.ExitStack, timeout: float
+) -> Server:
+    port = free_port()
+    command = [sys.executable, __file__, "--floor-server", kind, "--dist", str(dist)]
+    command += ["--port", str(port)]
+    log = work / f"floor-{kind.replace(' ', '-')}.log"
+    return start_server(kind, command, port, "/sparql", stack, log, timeout)
+
+
+def floor(args: argparse.Namespace) -> None:
+    """The uncached lookup on Oxigraph, on ours, and on the two floor servers, the same client
+    and run; a table of medians, throughput and CPU, each against Oxigraph."""
+    with tempfile.TemporaryDirectory(prefix="dialoguekg-endpoint-") as temporary:
+        work = Path(temporary)
+        with contextlib.ExitStack() as stack:
+            dist = prepare_dist(args.dialoguekg, args.dist, args.scale, work)
+            oxigraph = start_oxigraph(dist, work, stack, args.start_timeout)
+            ours = start_ours(args.dialoguekg, dist, work, stack, args.start_timeout, [])
+            bare = start_floor(BARE, dist, work, stack, args.start_timeout)
+            trip = start_floor(ROUND_TRIP, dist, work, stack, args.start_timeout)
+            servers = [oxigraph, bare, trip, ours]
+            entities = sample_entities(oxigraph, args.entities, args.seed, args.timeout)
+            requests = {s.name: unique_select_requests(s, entities) for s in servers}
+            rows = measure_all(Workload("uncached lookup", requests), servers, args)
+    print(f"\n{len(entities)} distinct entities; data: {describe_data(args)}")
+    print_floor(rows, args)
+
+
+def measure_all(
+    workload: Workload, servers: Sequence[Server], args: argparse.Namespace
+) -> list[Measured]:
+    """``measure`` for any number of servers: each warmed up, then each concurrency on each,
+    the order turning at every concurrency so none always runs first."""
+    for server in servers:
+        warm_up(server, workload.requests[server.name], args.warmup, args.timeout)
+    rows = []
+    for turn, clients in enumerate(args.concurrency):
+        for server in [*servers[turn % len(servers) :], *servers[: turn % len(servers)]]:
+            note(f"{workload.name}: {server.name}, {clients} client(s)")
+            seconds = RUN_CAP if args.requests else args.seconds
+            run = drive(
+                server, workload.requests[server.name], clients, seconds, args.requests,
+                args.timeout,
+            )  # fmt: skip
+            rows.append(Measured(workload.name, clients, server.name, run))
+    return rows
+
+
+def print_floor(rows: Sequence[Measured], args: argparse.Namespace) -> None:
+    order = [OXI, BARE, ROUND_TRIP, OURS]
+    cells = []
+    for clients in args.concurrency:
+        here = {m.server: m for m in rows if m.clients == clients}
+        oxi = here[OXI]
+        for name in order:
+            m = here[name]
+            cpu = m.run.server_cpu / len(m.run.samples) * 1000 if m.run.samples else math.nan
+            cells.append(
+                [
+                    name, str(clients), str(len(m.run.samples)), str(len(m.errors)),
+                    figure(m.median), figure(m.throughput, 0), figure(cpu),
+                    figure(ratio(m.median, oxi.median)),
+                    figure(ratio(m.throughput, oxi.throughput)),
+                    figure(m.run.client_cpu / m.run.wall * 100, 0),
+                ]
+            )  # fmt: skip
+    table(
+        "the floor: the same uncached lookup (a numbered comment each time), same client, same run;"
+        " latency in ms, CPU of the server's processes per request",
+        [
+            "server", "clients", "requests", "errors", "median ms", "req/s", "CPU ms/req",
+            "median / oxigraph", "req/s / oxigraph", "client CPU %",
+        ],
+        cells,
+    )  # fmt: skip
+    print(
+        f"{BARE}: server.run with an app answering a fixed body; {ROUND_TRIP}: the same, plus"
+        " the query handed to our worker pool (real worker processes) and its answer sent back;"
+        " ours: dialoguekg serve"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # The command line
 # ---------------------------------------------------------------------------------------------
 
@@ -1088,6 +1244,9 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     load.add_argument(
         "--heavy-every", type=float, default=10.0, metavar="S", help="heavy query [default 10]"
     )
+    add("--floor", action="store_true", help="the floor table of the uncached lookup, instead")
+    add("--floor-server", choices=(BARE, ROUND_TRIP), help=argparse.SUPPRESS)
+    add("--port", type=int, help=argparse.SUPPRESS)  # of a --floor-server
     args = parser.parse_args(argv)
     if not args.concurrency or min(args.concurrency) < 1:
         parser.error("--concurrency takes client counts of 1 or more, e.g. 1,8")
@@ -1098,8 +1257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = arguments(argv)
     # SIGTERM unwinds like Ctrl-C, so the servers are stopped on the way out
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.floor_server:  # a child of --floor: serve until stopped
+        serve_floor(args.floor_server, args.dist, args.port)
+        return 0
     try:
-        (load if args.load else compare)(args)
+        (load if args.load else floor if args.floor else compare)(args)
     except BenchError as exc:
         print(f"endpoint.py: error: {exc}", file=sys.stderr)
         return 1

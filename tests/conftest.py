@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import uvicorn
 import yaml
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from dialoguekg import export
 from dialoguekg.project import Compiled, Project, compile_graph
@@ -126,7 +126,7 @@ def oxigraph_endpoint(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @contextlib.contextmanager
-def serving(app: Starlette, port: int | None = None) -> Iterator[tuple[str, int]]:
+def serving(app: ASGIApp, port: int | None = None) -> Iterator[tuple[str, int]]:
     """``app`` served by uvicorn on 127.0.0.1 at ``port`` (default: a free one), in a thread,
     for one block."""
     port = port or free_port()

@@ -320,7 +320,7 @@ def test_the_worker_cannot_reach_the_network_even_past_the_check(
         worker.write_frame(process.stdin, json.dumps(job).encode())
         process.stdin.flush()
         assert json.loads(worker.read_frame(process.stdout) or b"{}")["status"] == "ready"
-        answer = json.loads(worker.read_frame(process.stdout) or b"{}")
+        answer, _ = worker.split_reply(worker.read_frame(process.stdout) or b"")
         assert answer["status"] == "failed" and "Permission denied" in answer["message"]
     finally:
         process.kill()

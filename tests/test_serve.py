@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -20,6 +23,7 @@ from dialoguekg.cli import main
 from dialoguekg.project import Compiled, Project
 from dialoguekg.query import LocalStore, find_query
 from dialoguekg.web import app as serve
+from dialoguekg.web import conneg, worker
 from dialoguekg.web.settings import ServeSettings
 
 from .conftest import CASES, records_in, serving, write
@@ -431,6 +435,123 @@ def unordered_concats(answer: dict[str, Any]) -> dict[str, Any]:
         for row in answer["results"]["bindings"]
     ]
     return {"head": answer["head"], "rows": sorted(rows, key=json.dumps)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The SPARQL lane: /sparql answered before the router, as serve runs it, over real HTTP
+# ---------------------------------------------------------------------------------------------
+
+LOOKUP = f"SELECT ?label WHERE {{ <{XI}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
+RESULTS_JSON = "application/sparql-results+json"
+
+
+@pytest.fixture(scope="module")
+def full_server(dist: Path, project: Project) -> Iterator[tuple[str, int]]:
+    """The application as ``serve`` assembles it (cache fast path, SPARQL lane, router)."""
+    app = serve.create_asgi(dist, project.queries_dir, export.load_context(project.context_file))
+    with serving(app) as address:
+        yield address
+
+
+def exchange(
+    address: tuple[str, int], method: str, path: str, body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes, dict[str, str]]:  # fmt: skip
+    connection = http.client.HTTPConnection(*address, timeout=20)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        connection.close()
+
+
+def labels(body: bytes) -> list[str]:
+    return [row["label"]["value"] for row in json.loads(body)["results"]["bindings"]]
+
+
+def test_the_sparql_lane_answers_every_form_of_the_protocol(
+    full_server: tuple[str, int],
+) -> None:
+    accept = {"Accept": RESULTS_JSON}
+    numbered = f"{LOOKUP} # lane {time.time_ns()}"  # never asked of this server before
+    asked = [
+        ("GET", "/sparql?" + urlencode({"query": numbered}), None, accept),
+        ("GET", "/sparql?" + urlencode({"query": numbered}), None, accept),  # now kept
+        (
+            "POST", "/sparql", numbered.encode(),
+            {**accept, "Content-Type": "application/sparql-query"},
+        ),
+        (
+            "POST", "/sparql", urlencode({"query": numbered}).encode(),
+            {**accept, "Content-Type": "application/x-www-form-urlencoded"},
+        ),
+    ]  # fmt: skip
+    for method, path, body, headers in asked:
+        status, answer, got = exchange(full_server, method, path, body, headers)
+        assert status == 200, answer
+        assert got["content-type"] == RESULTS_JSON
+        assert got["access-control-allow-origin"] == "*"
+        assert got["vary"] == "Accept"
+        assert labels(answer) == ["Xi Jinping"]
+
+
+def test_the_sparql_lane_refuses_in_plain_text_with_cors(full_server: tuple[str, int]) -> None:
+    service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    for path, status, words in [
+        ("/sparql?" + urlencode({"query": service}), 403, "SERVICE is not allowed"),
+        ("/sparql?" + urlencode({"update": "CLEAR ALL"}), 403, "read-only"),
+        ("/sparql?query=SELECT%20%3Fx%20WHERE%20%7B&query=ASK%7B%7D", 400, "exactly one"),
+        ("/sparql?query=%7B%20SELECT", 400, "not valid SPARQL"),
+    ]:
+        got_status, body, headers = exchange(full_server, "GET", path, headers={"Accept": "*/*"})
+        assert got_status == status, body
+        assert words in body.decode()
+        assert headers["content-type"] == "text/plain; charset=utf-8"
+        assert headers["access-control-allow-origin"] == "*"
+    status, body, headers = exchange(
+        full_server, "POST", "/sparql", b"query=ASK{}", {"Content-Type": "text/x-unknown"}
+    )
+    assert status == 415 and headers["access-control-allow-origin"] == "*"
+
+
+def test_a_query_string_that_is_not_utf8_is_400(full_server: tuple[str, int]) -> None:
+    with socket.create_connection(full_server, timeout=20) as raw:
+        raw.sendall(b"GET /sparql?query=ASK%7B%7D&x=\xff HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = raw.recv(65536).split(b"\r\n")[0]
+    assert head == b"HTTP/1.1 400 Bad Request"
+
+
+def test_browsers_get_the_query_page_through_the_lane(full_server: tuple[str, int]) -> None:
+    status, body, headers = exchange(
+        full_server, "GET", "/sparql?" + urlencode({"query": LOOKUP}), headers={"Accept": BROWSER}
+    )
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "Xi Jinping" in body.decode() and headers["access-control-allow-origin"] == "*"
+
+
+def test_other_methods_on_sparql_go_on_to_the_router(full_server: tuple[str, int]) -> None:
+    status, body, headers = exchange(full_server, "HEAD", "/sparql")
+    assert status == 200 and body == b"" and headers["content-type"].startswith("text/turtle")
+    status, _, headers = exchange(full_server, "PUT", "/sparql", b"")
+    assert status == 405 and set(headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    assert headers["access-control-allow-origin"] == "*"
+
+
+def test_long_accept_headers_are_negotiated_like_short_ones() -> None:
+    short = "text/csv;q=0.5, application/sparql-results+xml"
+    long = short + ", " + ", ".join(f"x-unknown/type-{n};q=0.1" for n in range(60))
+    assert len(long) > conneg.KEPT_HEADER
+    for header in (short, long):
+        assert conneg.negotiate(header, conneg.RESULT_FORMATS) is conneg.SPARQL_XML
+
+
+def test_a_worker_answer_must_hold_its_header() -> None:
+    header, body = worker.split_reply(worker.reply({"status": "ok"}, b"answer"))
+    assert (header, body) == ({"status": "ok"}, b"answer")
+    for broken in (b"", b"\x00\x00", b"\x00\x00\x00\x09{}", b"\x00\x00\x00\x02[]"):
+        with pytest.raises(ValueError):
+            worker.split_reply(broken)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -229,6 +229,19 @@ class Application:
         """A page only the server answers; with ``at``, its links relative to that path."""
         return HTMLResponse(self.renderer.html(template, at, **values), status_code=status)
 
+    async def failure(self, request: Request, exc: Exception) -> Response:
+        """The answer to a request that raised one of the errors a client can cause: a refusal
+        (4xx, its message), the time limit (503), a client gone mid-request."""
+        if isinstance(exc, Refused):
+            # an error page for browsers, which ask for HTML by name; plain text for the rest
+            html = "text/html" in request.headers.get("accept", "")
+            return self.problem(exc.status, str(exc), html and "/sparql" not in request.url.path)
+        if isinstance(exc, TimeoutError):
+            return self.problem(
+                503, f"the request ran longer than {self.settings.time_limit:g} s, the limit"
+            )
+        return Response(status_code=400)  # the client left mid-request: nobody reads this
+
     def problem(self, status: int, message: str, html: bool = False) -> Response:
         if html:
             return self.page("error.html", status, title=f"{status}", message=message)
@@ -587,25 +600,36 @@ class Application:
         ]
 
 
-def create_app(
-    dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings | None = None
-) -> Starlette:
-    """The ASGI app serving ``dist`` (built by ``dialoguekg build``)."""
-    application = Application(dist, queries_dir, context, settings or ServeSettings())
+#: What a client's request raises that ``Application.failure`` answers.
+FAILURES: tuple[type[Exception], ...] = (Refused, TimeoutError, ClientDisconnect)
 
-    async def refused(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, Refused)
-        # an error page for browsers, which ask for HTML by name; plain text for the rest
-        html = "text/html" in request.headers.get("accept", "")
-        return application.problem(exc.status, str(exc), html and "/sparql" not in request.url.path)
 
-    async def overtime(request: Request, exc: Exception) -> Response:
-        return application.problem(
-            503, f"the request ran longer than {application.settings.time_limit:g} s, the limit"
-        )
+def sparql_lane(app: ASGIApp, application: Application) -> ASGIApp:
+    """GET and POST ``/sparql`` handed to the endpoint's handler at once, before Starlette's
+    routing and middleware: for a query never asked before they cost more than its evaluation.
+    The same handler, error answers and CORS header as through the router; every other
+    request (``HEAD``, a preflight, other paths) goes on to ``app``."""
 
-    async def gone(request: Request, exc: Exception) -> Response:
-        return Response(status_code=400)  # the client left mid-request: nobody reads this
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in LANE:
+            await app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await application.sparql(request)
+        except FAILURES as exc:
+            response = await application.failure(request, exc)
+        response.raw_headers.append(ANY_ORIGIN)
+        await response(scope, receive, send)
+
+    return serve
+
+
+LANE = frozenset({"GET", "POST"})
+
+
+def site_app(application: Application) -> Starlette:
+    """Starlette's routing over ``application``'s handlers, with CORS on every response."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -616,17 +640,25 @@ def create_app(
     app = Starlette(
         routes=application.routes(),
         middleware=[Middleware(OpenToEveryOrigin)],
-        exception_handlers={Refused: refused, TimeoutError: overtime, ClientDisconnect: gone},
+        exception_handlers=dict.fromkeys(FAILURES, application.failure),
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # its redirects name the request's Host
-    app.state.application = application
     return app
+
+
+def create_app(
+    dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings | None = None
+) -> ASGIApp:
+    """The ASGI app serving ``dist`` (built by ``dialoguekg build``): the SPARQL lane in front
+    of the site's routes."""
+    application = Application(dist, queries_dir, context, settings or ServeSettings())
+    return sparql_lane(site_app(application), application)
 
 
 def create_asgi(
     dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings | None = None
 ) -> ASGIApp:
     """The application with the cache's fast path in front of it, as ``serve`` runs it."""
-    app = create_app(dist, queries_dir, context, settings)
-    return fast_path(app, app.state.application.cache)
+    application = Application(dist, queries_dir, context, settings or ServeSettings())
+    return fast_path(sparql_lane(site_app(application), application), application.cache)

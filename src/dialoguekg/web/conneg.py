@@ -8,6 +8,7 @@ get HTML; ``curl`` and other clients that send ``*/*`` (or nothing) get the firs
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -91,8 +92,23 @@ def _quality(media_type: str, ranges: Sequence[tuple[str, float]]) -> tuple[int,
     return best
 
 
-def negotiate(header: str | None, offers: Sequence[Format]) -> Format | None:
-    """The offer the client prefers, or None when it accepts none of them (answer 406)."""
+def negotiate(header: str | None, offers: tuple[Format, ...]) -> Format | None:
+    """The offer the client prefers, or None when it accepts none of them (answer 406).
+    Clients send the same few headers again and again: the answers to headers of up to
+    ``KEPT_HEADER`` characters are kept (``KEPT_ANSWERS`` of them, the least recently used
+    dropped first), so a request usually costs a look-up, not a parse."""
+    if header is not None and len(header) > KEPT_HEADER:
+        return _negotiate(header, offers)
+    return _kept(header, offers)
+
+
+#: The longest Accept header whose answer is kept, and how many answers are kept: at most
+#: some 0.3 MB, however many distinct headers clients send.
+KEPT_HEADER = 512
+KEPT_ANSWERS = 512
+
+
+def _negotiate(header: str | None, offers: tuple[Format, ...]) -> Format | None:
     ranges = parse_accept(header)
     best: Format | None = None
     best_quality = 0.0
@@ -101,3 +117,6 @@ def negotiate(header: str | None, offers: Sequence[Format]) -> Format | None:
         if quality > best_quality:
             best, best_quality = offer, quality
     return best
+
+
+_kept = functools.lru_cache(maxsize=KEPT_ANSWERS)(_negotiate)

@@ -42,7 +42,10 @@ class ProtocolRequest:
 async def read_protocol(request: Request) -> ProtocolRequest:
     """The query and dataset of a SPARQL Protocol request; raises Refused for what the
     protocol refuses or what is malformed."""
-    params = parse_qs(request.url.query, keep_blank_values=True)
+    try:  # the raw query string, as Starlette's URL would give it, without building the URL
+        params = parse_qs(request.scope["query_string"].decode(), keep_blank_values=True)
+    except UnicodeDecodeError as exc:
+        raise Refused(400, f"the query string is not UTF-8 ({exc.reason})") from exc
     if "update" in params or "using-graph-uri" in params or "using-named-graph-uri" in params:
         raise Refused(403, READ_ONLY)
     queries = params.get("query", [])

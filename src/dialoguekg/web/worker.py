@@ -7,8 +7,9 @@ however spelt, makes a request on a stranger's behalf. A query that crashes the 
 out of memory or is killed at the time limit costs this process, not the server.
 
 Frames on stdin/stdout are a 4-byte big-endian length and a payload: the parent sends the
-settings (JSON) once, then one JSON job per query; the worker answers each job with a JSON
-header frame and a body frame.
+settings (JSON) once, then one JSON job per query; the worker answers each job with one frame
+(``reply``): the length of a JSON header, the header, and the body's bytes as they are, so an
+answer is one write here and, usually, one read in the server.
 """
 
 from __future__ import annotations
@@ -47,6 +48,23 @@ def read_frame(stream: IO[bytes]) -> bytes | None:
 
 def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.write(LENGTH.pack(len(payload)) + payload)
+
+
+def reply(header: dict[str, Any], body: bytes) -> bytes:
+    """The payload of an answer's frame: the header's length, the header (JSON), the body."""
+    head = json.dumps(header).encode()
+    return LENGTH.pack(len(head)) + head + body
+
+
+def split_reply(payload: bytes) -> tuple[dict[str, Any], bytes]:
+    """The header and the body of an answer's frame (``reply``); ValueError if malformed."""
+    if len(payload) < LENGTH.size:
+        raise ValueError("an answer shorter than its header's length")
+    end = LENGTH.size + LENGTH.unpack_from(payload)[0]
+    header = json.loads(payload[LENGTH.size : end])
+    if not isinstance(header, dict) or end > len(payload):
+        raise ValueError("an answer without its header")
+    return header, payload[end:]
 
 
 def _die_with_parent() -> None:
@@ -168,8 +186,7 @@ def main() -> None:
             header, body = {"status": "failed", "message": f"{type(exc).__name__}: {exc}"}, b""
         if len(body) > settings["max_answer"]:
             header, body = {"status": "too_large"}, b""
-        write_frame(stdout, json.dumps(header).encode())
-        write_frame(stdout, body)
+        write_frame(stdout, reply(header, body))
         stdout.flush()
 
 

@@ -1,13 +1,16 @@
 """The pool of query worker processes, as the server sees it.
 
-A job goes to an idle worker over its pipes and is waited for in a thread, so the event loop
-never blocks. The time limit ends the evaluation: the worker is killed, which stops the engine
-whatever it was doing and returns its memory, and a fresh worker takes its place on the next
-job. A worker that dies (the engine crashed, the heap cap was hit) costs one request.
+A job goes to an idle worker over its pipes, and its answer is awaited on the event loop,
+which never blocks. The time limit ends the evaluation: the worker is
+killed, which stops the engine whatever it was doing and returns its memory, and a fresh
+worker takes its place on the next job. A worker that dies (the engine crashed, the heap cap
+was hit) costs one request. The server runs on asyncio (uvicorn's loop, or the test client's
+anyio on asyncio), whose loop watches the pipes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import os
@@ -24,10 +27,22 @@ import anyio
 import anyio.to_thread
 
 from ..errors import RequestError
-from .worker import LENGTH, write_frame
+from .worker import LENGTH, split_reply, write_frame
 
 #: Bytes asked of the worker's pipe at a time.
 READ_SIZE = 65536
+
+
+async def _readable(fd: int) -> None:
+    """Until ``fd`` can be read: the running loop watches it for this wait only. (What
+    ``anyio.wait_readable`` does, without its look-ups of the backend on every call.)"""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(fd, ready.set_result, None)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
 
 
 class WorkerError(RequestError):
@@ -61,8 +76,8 @@ class Reply:
 
 
 class Worker:
-    """One worker process and its pipes; started (blocking) in a thread, then spoken to from
-    the event loop without blocking it."""
+    """One worker process and its pipes; started (blocking) in a thread, then attached to the
+    event loop (``attach``) and spoken to from it without blocking it."""
 
     def __init__(self, setup: dict[str, Any]) -> None:
         self.process = subprocess.Popen(
@@ -98,22 +113,32 @@ class Worker:
             data += chunk
         return data[LENGTH.size :]
 
-    async def _read(self, size: int) -> bytes:
-        """``size`` bytes from the worker, read in large pieces: an answer's two frames usually
-        arrive in one read (the worker flushes them together)."""
+    async def _frame(self) -> bytes:
+        """The next frame's payload, read in large pieces (an answer usually arrives in one);
+        the loop watches the pipe only while an answer is awaited, whichever loop that is
+        (the test client runs one per request)."""
         fd = self.stdout.fileno()
-        while len(self.pending) < size:
+        while (payload := self._whole()) is None:
             try:
-                chunk = os.read(fd, max(READ_SIZE, size - len(self.pending)))
+                chunk = os.read(fd, READ_SIZE)
             except BlockingIOError:
-                await anyio.wait_readable(fd)
+                await _readable(fd)
                 continue
             if not chunk:
                 raise EOFError
             self.pending += chunk
-        data = bytes(self.pending[:size])
-        del self.pending[:size]
-        return data
+        return payload
+
+    def _whole(self) -> bytes | None:
+        """The first frame's payload once all of it has arrived, taken off ``pending``."""
+        if len(self.pending) < LENGTH.size:
+            return None
+        end = LENGTH.size + LENGTH.unpack_from(self.pending)[0]
+        if len(self.pending) < end:
+            return None
+        payload = bytes(self.pending[LENGTH.size : end])
+        del self.pending[:end]
+        return payload
 
     async def _write(self, data: bytes) -> None:
         view, fd = memoryview(data), self.stdin.fileno()
@@ -123,14 +148,11 @@ class Worker:
             except BlockingIOError:
                 await anyio.wait_writable(fd)
 
-    async def _frame(self) -> bytes:
-        return await self._read(LENGTH.unpack(await self._read(LENGTH.size))[0])
-
     async def ask(self, job: bytes) -> Reply:
-        """The worker's answer to ``job``; raises EOFError when the worker died."""
+        """The worker's answer to ``job``; raises EOFError when the worker died, ValueError
+        when what it wrote is not an answer."""
         await self._write(LENGTH.pack(len(job)) + job)
-        header = json.loads(await self._frame())
-        body = await self._frame()
+        header, body = split_reply(await self._frame())
         return Reply(header["status"], header.get("kind", ""), body, header.get("message", ""))
 
     def kill(self) -> None:
@@ -180,17 +202,15 @@ class Pool:
 
     async def run(self, job: Job) -> Reply:
         """The answer to ``job``; raises WorkerError for timeouts, crashes and a busy pool."""
-        deadline = anyio.current_time() + self.time_limit
-        with anyio.move_on_after(self.time_limit) as waiting:
-            await self.slots.acquire()
-        if waiting.cancelled_caught:
-            raise WorkerError(503, "every query worker stayed busy for the whole time limit")
+        started = time.monotonic()
+        await self._slot()
         try:
             worker = self._idle()
             if worker is None:
                 worker = await anyio.to_thread.run_sync(Worker, self.setup)
             try:
-                with anyio.fail_after(max(0.0, deadline - anyio.current_time())):
+                left = max(0.0, started + self.time_limit - time.monotonic())
+                async with asyncio.timeout(left):
                     reply = await worker.ask(job.encode(self.row_limit))
             except TimeoutError:
                 worker.kill()
@@ -214,6 +234,19 @@ class Pool:
             return reply
         finally:
             self.slots.release()
+
+    async def _slot(self) -> None:
+        """A free slot, at once when one is (the usual case, without a cancel scope), else
+        within the time limit; WorkerError if none frees in time."""
+        try:
+            self.slots.acquire_nowait()
+            return
+        except anyio.WouldBlock:
+            pass
+        with anyio.move_on_after(self.time_limit) as waiting:
+            await self.slots.acquire()
+        if waiting.cancelled_caught:
+            raise WorkerError(503, "every query worker stayed busy for the whole time limit")
 
     def _idle(self) -> Worker | None:
         with self.lock:
