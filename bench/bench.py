@@ -375,7 +375,8 @@ def pss_mb(pid: int) -> float:
 class Memory:
     """Samples the memory of a build's processes together (the sum of their PSS) every
     0.1 s in a thread, and keeps the peak: the build forks children that share pages with it,
-    so neither one process's peak nor a sum of RSS would tell what it held."""
+    so neither one process's peak nor a sum of RSS would tell what it held. A sampled peak is
+    a lower bound: memory held for less than 0.1 s may be missed."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -396,7 +397,8 @@ class Memory:
 
 def probe(pid: int, wall: float, memory: Memory) -> Sample:
     """CPU time of the build's processes now (summed over the tree) and their peak memory."""
-    cpu = sum(cpu_seconds(p) for p in tree(pid))
+    cpu = cpu_seconds(pid)  # NaN once the build has ended; a child ending now counts 0
+    cpu += sum(0.0 if math.isnan(c) else c for c in map(cpu_seconds, tree(pid)[1:]))
     return Sample(wall, cpu, memory.peak if not math.isnan(cpu) else math.nan)
 
 

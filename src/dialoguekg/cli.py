@@ -240,7 +240,7 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
             raise NotConformingError(compiled.report.text())
         _progress(f"writing {out}")
         output.commit(export.closing(store, len(built), output.written(), modified))
-        files = len(output.files)
+        files = len(output.written())
     for line in export.link_counts(store):
         _progress(line)
     _coverage(store, compiled.counts["meetings"])

@@ -19,12 +19,9 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 import re
 import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,7 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import nt, tables
+from . import apart, nt, tables
 from .errors import DialogueKGError, ProjectError
 from .graph import Built
 from .release import RELEASES, Release
@@ -623,10 +620,11 @@ def _ready(content: Content) -> Maker:
 class Output:
     """An output folder being replaced, atomically: its files are made and written into a fresh
     hidden folder beside it, two at a time in threads (pyoxigraph's writers, hashing and file
-    writes run without the GIL, so they overlap the validation), each hashed once as it is
-    written and then dropped; ``commit`` adds the last files and puts the folder in place of
-    ``out_dir``. Leaving the ``with`` block without a commit (an error, a graph that does not
-    conform) removes the new folder: the previous output stays as it was.
+    writes run without the GIL, so they overlap the validation) or in a forked child process
+    (``fork``: Python code that holds the GIL), each hashed once as it is written and then
+    dropped; ``commit`` adds the last files and puts the folder in place of ``out_dir``.
+    Leaving the ``with`` block without a commit (an error, a graph that does not conform) ends
+    the children and removes the new folder: the previous output stays as it was.
 
     Refuses (DialogueKGError) a folder holding files dialoguekg did not write."""
 
@@ -649,14 +647,15 @@ class Output:
         self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
         self.files: dict[str, Future[Written]] = {}
-        self.children: list[_Child] = []
+        self.children: list[tuple[apart.Child, list[str]]] = []
+        self.made: dict[str, Written] = {}  # what the children reported
 
     def __enter__(self) -> Output:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            for child in self.children:
+            for child, _ in self.children:
                 child.stop()
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
@@ -668,21 +667,18 @@ class Output:
 
     def fork(self, files: Mapping[str, Maker]) -> None:
         """Make and write ``files`` one after the other in a child process forked now, which
-        reports each one's size and SHA-256 back through a pipe: work that holds the GIL then
-        runs beside this process's instead of taking turns with it. Where ``os.fork`` is not
-        offered, the files are made in threads (``add``)."""
-        if not hasattr(os, "fork"):
+        reports each one's size and SHA-256: work that holds the GIL then runs beside this
+        process's. Where the system cannot fork, the files are made in threads (``add``)."""
+        child = apart.start(lambda _: self._made(files))
+        if child is None:
             for name, make in files.items():
                 self.add(name, make)
             return
-        child = _Child(lambda: self._made(files))
-        self.children.append(child)
-        for name in files:
-            self.files[name] = child.file(name, self.out_dir)
+        self.children.append((child, list(files)))
 
-    def _made(self, files: Mapping[str, Maker]) -> Made:
+    def _made(self, files: Mapping[str, Maker]) -> dict[str, Written | str]:
         """In a child process: each file made and written, or what went wrong, by name."""
-        report: Made = {}
+        report: dict[str, Written | str] = {}
         for name, make in files.items():
             try:
                 report[name] = self._write(name, make)
@@ -712,11 +708,23 @@ class Output:
         """Every file added, once written: its size and SHA-256 (raises what making or
         writing one raised)."""
         try:
-            return {name: future.result() for name, future in self.files.items()}
+            found = {name: future.result() for name, future in self.files.items()}
         except OSError as exc:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"
             ) from exc
+        for child, names in self.children:
+            if names[0] not in self.made:
+                self.made |= self._reported(child, names)
+        return found | self.made
+
+    def _reported(self, child: apart.Child, names: list[str]) -> dict[str, Written]:
+        report = child.outcome(f"{self.out_dir}: making {', '.join(names)}")
+        assert isinstance(report, dict)
+        for name in names:
+            if not isinstance(report[name], Written):
+                raise DialogueKGError(report[name])
+        return {name: report[name] for name in names}
 
     def commit(self, last: Mapping[str, bytes]) -> None:
         """Write ``last`` (the files describing the others), then put the folder in place."""
@@ -729,80 +737,6 @@ class Output:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"
             ) from exc
-
-
-#: What a child process reports of each file it was to make: its size and SHA-256, or what
-#: went wrong (a message).
-Made = dict[str, Written | str]
-
-
-class _Child:
-    """A forked child process working out one report (``Output.fork``): it sends the report
-    pickled through a pipe and leaves with ``os._exit``, running none of the parent's cleanup
-    and writing none of its buffered output; a thread of the parent waits for it."""
-
-    def __init__(self, work: Callable[[], Made]) -> None:
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child
-            try:
-                os.close(reader)
-                with os.fdopen(writer, "wb") as pipe:
-                    pickle.dump(work(), pipe)
-            finally:
-                os._exit(0)
-        os.close(writer)
-        self.pid = pid
-        self.lock = threading.Lock()
-        self.reaped = False
-        self.report: Future[Made] = Future()
-        threading.Thread(target=self._receive, args=(reader,), daemon=True).start()
-
-    def _receive(self, pipe: int) -> None:
-        data = b""
-        try:
-            with os.fdopen(pipe, "rb") as stream:
-                data = stream.read()
-        except OSError:
-            pass  # reported below as no report
-        finally:
-            with self.lock:
-                _, status = os.waitpid(self.pid, 0)
-                self.reaped = True
-        try:
-            report = pickle.loads(data) if data else None
-        except (pickle.UnpicklingError, EOFError):
-            report = None
-        if not isinstance(report, dict):
-            code = os.waitstatus_to_exitcode(status)
-            report = {"": f"the process making it ended without a report, exit code {code}"}
-        self.report.set_result(report)
-
-    def file(self, name: str, out_dir: Path) -> Future[Written]:
-        """The size and SHA-256 of the file ``name``, once the child has written it; else
-        a DialogueKGError saying what went wrong."""
-        written: Future[Written] = Future()
-
-        def settle(report: Future[Made]) -> None:
-            found = report.result().get(name)
-            if isinstance(found, Written):
-                written.set_result(found)
-                return
-            if found is None:
-                why = report.result().get("", "no report")
-                found = f"{out_dir}: {name} could not be made ({why}); the previous output is kept"
-            written.set_exception(DialogueKGError(found))
-
-        self.report.add_done_callback(settle)
-        return written
-
-    def stop(self) -> None:
-        """End the child if it still runs (the build failed meanwhile), and wait for it."""
-        with self.lock:
-            if not self.reaped:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.pid, signal.SIGKILL)
-        self.report.exception()
 
 
 def _foreign_files(out_dir: Path) -> list[str]:

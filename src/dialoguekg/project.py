@@ -7,12 +7,6 @@ directory mode). The default is the current folder if it is a project, else this
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import os
-import pickle
-import tempfile
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -21,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from . import apart, sources, validate
 from . import graph as graph_stage
-from . import sources, validate
-from .errors import DialogueKGError, ProjectError
+from .errors import ProjectError
 
 if TYPE_CHECKING:
     import rdflib
@@ -133,61 +127,16 @@ def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
 
 
 def prepare_apart(project: Project, data_dir: Path, progress: Progress) -> Prepared:
-    """``prepare`` in a child process forked for it, which hands back what it made: the graph's
-    lines through a file, its progress lines and the rest pickled through a pipe.
+    """``prepare`` in a child process forked for it (``apart``), which sends back its progress
+    lines as they come, then what it made.
 
     Reading and building allocate millions of small objects and free most of them among those
     that live on, and a process does not give such memory back: at a million triples the
     parent would carry some 400 MB of it through loading, validation and the dumps. Raises
-    what ``prepare`` raised; where ``os.fork`` is not offered, ``prepare`` runs here."""
-    if not hasattr(os, "fork"):
+    what ``prepare`` raised; where the system cannot fork, ``prepare`` runs here."""
+    child = apart.start(partial(prepare, project, data_dir))
+    if child is None:
         return prepare(project, data_dir, progress)
-    with tempfile.TemporaryDirectory(prefix="dialoguekg-build-") as folder:
-        lines = Path(folder) / "graph.nt"
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(reader)
-            _prepare_and_send(project, data_dir, lines, writer)
-        os.close(writer)
-        outcome: object = None
-        with os.fdopen(reader, "rb") as pipe, contextlib.suppress(EOFError):
-            while (message := pickle.load(pipe))[0] == "progress":
-                progress(message[1])
-            outcome = message[1]
-        _, status = os.waitpid(pid, 0)
-        if isinstance(outcome, DialogueKGError):
-            raise outcome
-        if not isinstance(outcome, Prepared):
-            code = os.waitstatus_to_exitcode(status)
-            raise DialogueKGError(
-                f"reading and building the graph stopped without an answer (exit code {code})"
-            )
-        built = dataclasses.replace(outcome.built, document=lines.read_bytes())
-        return dataclasses.replace(outcome, built=built)
-
-
-def _prepare_and_send(project: Project, data_dir: Path, lines: Path, pipe: int) -> None:
-    """In the child of ``prepare_apart``: prepare, sending each progress line and then the
-    outcome, and leave without running any of the parent's cleanup."""
-    try:
-        with os.fdopen(pipe, "wb") as stream:
-
-            def send(kind: str, value: object) -> None:
-                pickle.dump((kind, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
-                stream.flush()
-
-            outcome: Prepared | DialogueKGError
-            try:
-                prepared = prepare(project, data_dir, partial(send, "progress"))
-                lines.write_bytes(prepared.built.document)
-                outcome = dataclasses.replace(
-                    prepared, built=dataclasses.replace(prepared.built, document=b"")
-                )
-            except DialogueKGError as exc:
-                outcome = exc
-            send("outcome", outcome)
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        os._exit(0)
+    prepared = child.outcome("reading and building the graph", progress)
+    assert isinstance(prepared, Prepared)
+    return prepared

@@ -1,0 +1,135 @@
+"""Work done in a forked child process, its messages sent back pickled through a pipe.
+
+The build forks for two reasons: Python code that holds the GIL for seconds (JSON-LD, the
+tables) then runs beside the parent's work instead of taking turns with it; and memory that
+reading and building leave behind (millions of small objects freed among those that live on)
+goes with the child instead of staying in the parent. A child sees the parent's memory as it
+was at the fork, so nothing needs to be sent to it.
+
+The child ends with ``os._exit``, running none of the parent's cleanup nor writing its buffered
+output; it dies with the parent (``PR_SET_PDEATHSIG`` on Linux) and with Ctrl-C, quietly. The
+parent reads the messages to the end, then reaps the child; interrupted, it kills the child
+first. Where ``os.fork`` is not offered or fails, ``start`` returns None and the caller does the
+work itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from .errors import DialogueKGError
+
+#: What a child's work is given to send a message to the parent (any picklable value).
+Send = Callable[[object], None]
+
+_PR_SET_PDEATHSIG = 1
+
+
+class Child:
+    """A forked child process doing ``work(send)``; the value ``work`` returns is its last
+    message. A child whose work raises sends nothing more and exits with code 1 (a
+    DialogueKGError is sent as the last message instead, for the parent to raise)."""
+
+    def __init__(self, pid: int, pipe: BinaryIO) -> None:
+        self.pid = pid
+        self.pipe = pipe
+        self.status: int | None = None
+
+    def messages(self) -> Iterator[object]:
+        """Every message the child sends, as it comes, until it ends (then it is reaped)."""
+        try:
+            with self.pipe, contextlib.suppress(EOFError, pickle.UnpicklingError):
+                while True:
+                    yield pickle.load(self.pipe)
+        except BaseException:
+            self.stop()
+            raise
+        self._reap()
+
+    def outcome(self, what: str, progress: Callable[[str], None] | None = None) -> object:
+        """The child's last message that is not a line of progress, once it has ended (the
+        lines go to ``progress`` as they come); raises the DialogueKGError it sent, or one
+        saying that ``what`` stopped without an answer."""
+        last: object = None
+        for message in self.messages():
+            if isinstance(message, str) and progress is not None:
+                progress(message)
+            else:
+                last = message
+        if isinstance(last, DialogueKGError):
+            raise last
+        if last is None:
+            code = os.waitstatus_to_exitcode(self.status or 0)
+            raise DialogueKGError(f"{what} stopped without an answer (exit code {code})")
+        return last
+
+    def stop(self) -> None:
+        """End the child if it still runs, and reap it."""
+        if self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+        self.pipe.close()
+
+    def _reap(self) -> None:
+        if self.status is None:
+            _, self.status = os.waitpid(self.pid, 0)
+
+
+def start(work: Callable[[Send], object]) -> Child | None:
+    """Fork a child doing ``work``; None where this system cannot fork."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        reader, writer = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or process left for a child: the caller works itself
+        os.close(reader)
+        os.close(writer)
+        return None
+    if pid == 0:
+        os.close(reader)
+        _child(work, writer)
+    os.close(writer)
+    return Child(pid, os.fdopen(reader, "rb"))
+
+
+def _child(work: Callable[[Send], object], pipe: int) -> None:
+    """In the child: do the work, sending its messages and its outcome; never returns."""
+    code = 0
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child without a traceback
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        if os.getppid() != parent:  # the parent ended before the line above
+            os._exit(1)
+        with os.fdopen(pipe, "wb") as stream:
+
+            def send(message: object) -> None:
+                pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.flush()
+
+            try:
+                send(work(send))
+            except DialogueKGError as exc:
+                send(exc)
+    except BrokenPipeError:
+        code = 1  # the parent stopped listening: it has ended or given up on us
+    except BaseException:
+        traceback.print_exc()  # a bug: say where, as the parent cannot
+        code = 1
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
