@@ -605,8 +605,7 @@ def scale_table(ks: list[int], repeat: int, source: Path, work: Path | None) -> 
 def write_stage(k: int, source: Path, repeat: int) -> None:
     """The parts of the build's write stage, in process, on the data k times over: each file
     made alone (``export.makers``), the files that describe them (``export.closing``), and all
-    of them made and written as ``build`` does (``export.start``: the Python-bound files in
-    child processes, the rest in two threads)."""
+    of them made and written as ``build`` does (``export.start``: two threads)."""
     import dataclasses
 
     from dialoguekg import export, graph, sources, tables

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -172,61 +170,6 @@ def test_a_file_that_cannot_be_made_keeps_the_previous_output(tmp_path: Path) ->
         output.commit({})
     assert (out / "a.ttl").read_bytes() == b"1"
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left
-
-
-def test_files_made_in_a_child_process_are_written_and_hashed(tmp_path: Path) -> None:
-    out = tmp_path / "dist"
-    with export.Output(out) as output:
-        parent = os.getpid()
-        output.fork({"a.ttl": lambda: str(os.getpid()).encode(), "t/b.csv": lambda: (b"x", b"y")})
-        output.add("c.nt", lambda: b"3")
-        written = output.written()
-        output.commit({})
-    made_by = int((out / "a.ttl").read_text())
-    assert made_by != parent  # made by the child, not in a thread of this process
-    assert (out / "t" / "b.csv").read_bytes() == b"xy"
-    for name, content in {"a.ttl": str(made_by).encode(), "t/b.csv": b"xy", "c.nt": b"3"}.items():
-        assert written[name] == export.Written(len(content), hashlib.sha256(content).hexdigest())
-
-
-def test_a_file_a_child_cannot_make_keeps_the_previous_output(tmp_path: Path) -> None:
-    out = tmp_path / "dist"
-    write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
-
-    def broken() -> bytes:
-        raise ValueError("no such table")
-
-    def killed() -> bytes:
-        os.kill(os.getpid(), signal.SIGKILL)
-        return b""
-
-    for make, failure in (
-        (broken, r"dist: b.csv could not be made \(ValueError: no such table\)"),
-        (killed, r"dist: making b.csv, c.ttl stopped without an answer \(exit code -9\)"),
-    ):
-        with pytest.raises(DialogueKGError, match=failure), export.Output(out) as output:
-            output.fork({"b.csv": make, "c.ttl": lambda: b"3"})
-            output.commit({})
-        assert (out / "a.ttl").read_bytes() == b"1"
-        assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left
-
-
-def test_a_failed_build_stops_the_child_making_files(tmp_path: Path) -> None:
-    out = tmp_path / "dist"
-
-    def slow() -> bytes:
-        time.sleep(60)
-        return b""
-
-    started = time.monotonic()
-    with pytest.raises(NotImplementedError), export.Output(out) as output:
-        output.fork({"slow.ttl": slow})
-        ((child, _),) = output.children
-        raise NotImplementedError  # the graph did not conform, say
-    assert time.monotonic() - started < 30  # ended, not waited for
-    with pytest.raises(ChildProcessError):
-        os.waitpid(child.pid, os.WNOHANG)  # ended and reaped: no process left behind
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:

@@ -1,10 +1,10 @@
 """Work done in a forked child process, its messages sent back pickled through a pipe.
 
-The build forks for two reasons: Python code that holds the GIL for seconds (JSON-LD, the
-tables) then runs beside the parent's work instead of taking turns with it; and memory that
-reading and building leave behind (millions of small objects freed among those that live on)
-goes with the child instead of staying in the parent. A child sees the parent's memory as it
-was at the fork, so nothing needs to be sent to it.
+The build reads and builds the graph in a child (``project.prepare_apart``): the memory that
+reading and building leave behind (millions of small objects freed among those that live on,
+which a process does not give back) goes with the child instead of staying in the parent
+through loading, validation and the dumps. A child sees the parent's memory as it was at the
+fork, so nothing needs to be sent to it.
 
 The child ends with ``os._exit``, running none of the parent's cleanup nor writing its buffered
 output; it dies with the parent (``PR_SET_PDEATHSIG`` on Linux) and with Ctrl-C, quietly. The
@@ -34,9 +34,10 @@ _PR_SET_PDEATHSIG = 1
 
 
 class Child:
-    """A forked child process doing ``work(send)``; the value ``work`` returns is its last
-    message. A child whose work raises sends nothing more and exits with code 1 (a
-    DialogueKGError is sent as the last message instead, for the parent to raise)."""
+    """A forked child process doing ``work(send)``: it may send lines of progress (strings),
+    and the value ``work`` returns (not a string) is its last message. A child whose work
+    raises a DialogueKGError sends it as its last message, for the parent to raise; any other
+    exception is printed and ends the child with code 1."""
 
     def __init__(self, pid: int, pipe: BinaryIO) -> None:
         self.pid = pid
@@ -55,15 +56,15 @@ class Child:
         self._reap()
 
     def outcome(self, what: str, progress: Callable[[str], None] | None = None) -> object:
-        """The child's last message that is not a line of progress, once it has ended (the
-        lines go to ``progress`` as they come); raises the DialogueKGError it sent, or one
-        saying that ``what`` stopped without an answer."""
+        """The child's last message that is not a line of progress (a string), once it has
+        ended; the lines go to ``progress`` as they come. Raises the DialogueKGError the child
+        sent, or one saying that ``what`` stopped without an answer."""
         last: object = None
         for message in self.messages():
-            if isinstance(message, str) and progress is not None:
-                progress(message)
-            else:
+            if not isinstance(message, str):
                 last = message
+            elif progress is not None:
+                progress(message)
         if isinstance(last, DialogueKGError):
             raise last
         if last is None:

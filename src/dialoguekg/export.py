@@ -31,7 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import apart, nt, tables
+from . import nt, tables
 from .errors import DialogueKGError, ProjectError
 from .graph import Built
 from .release import RELEASES, Release
@@ -138,22 +138,17 @@ def start(
     output: Output, built: Built, context: Mapping[str, Any], load: Callable[[], ox.Store]
 ) -> ox.Store:
     """Start making every file of ``makers`` into ``output`` as ``build`` does, and return the
-    store ``load`` makes (``Built.dataset``).
-
-    The files made in Python hold the GIL for seconds at a million triples, so each group runs
-    in a child process beside this one's work (``Output.fork``): JSON-LD, from the build's
-    lines, while ``load`` runs; the tables, from the loaded store. The other dumps are
-    pyoxigraph's writers and file writes, which run without the GIL in ``output``'s threads
-    while the caller validates."""
-    output.fork({JSONLD: partial(jsonld_of, built, context)})
+    store ``load`` makes (``Built.dataset``): JSON-LD (Python) first, from the build's lines,
+    while ``load`` runs without the GIL; then the other dumps and the tables, which
+    pyoxigraph's writers and queries make largely without the GIL, while the caller validates.
+    (Made in forked processes instead, at a million triples they took as long, the two cores
+    being busy anyway, and their memory added up to 1.5 GB.)"""
+    output.add(JSONLD, partial(jsonld_of, built, context))
     store = load()
     files = makers(built, store, context)
     del files[JSONLD]
-    table_files = {table.file for table in tables.TABLES}
-    output.fork({name: make for name, make in files.items() if name in table_files})
     for name, make in files.items():
-        if name not in table_files:
-            output.add(name, make)
+        output.add(name, make)
     return store
 
 
@@ -620,11 +615,10 @@ def _ready(content: Content) -> Maker:
 class Output:
     """An output folder being replaced, atomically: its files are made and written into a fresh
     hidden folder beside it, two at a time in threads (pyoxigraph's writers, hashing and file
-    writes run without the GIL, so they overlap the validation) or in a forked child process
-    (``fork``: Python code that holds the GIL), each hashed once as it is written and then
-    dropped; ``commit`` adds the last files and puts the folder in place of ``out_dir``.
-    Leaving the ``with`` block without a commit (an error, a graph that does not conform) ends
-    the children and removes the new folder: the previous output stays as it was.
+    writes run without the GIL, so they overlap the validation), each hashed once as it is
+    written and then dropped; ``commit`` adds the last files and puts the folder in place of
+    ``out_dir``. Leaving the ``with`` block without a commit (an error, a graph that does not
+    conform) removes the new folder: the previous output stays as it was.
 
     Refuses (DialogueKGError) a folder holding files dialoguekg did not write."""
 
@@ -647,16 +641,12 @@ class Output:
         self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
         self.files: dict[str, Future[Written]] = {}
-        self.children: list[tuple[apart.Child, list[str]]] = []
-        self.made: dict[str, Written] = {}  # what the children reported
 
     def __enter__(self) -> Output:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            for child, _ in self.children:
-                child.stop()
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
@@ -664,29 +654,6 @@ class Output:
     def add(self, name: str, make: Maker) -> None:
         """Make the file ``name`` (a path under the folder) and write it, in a thread."""
         self.files[name] = self.pool.submit(self._write, name, make)
-
-    def fork(self, files: Mapping[str, Maker]) -> None:
-        """Make and write ``files`` one after the other in a child process forked now, which
-        reports each one's size and SHA-256: work that holds the GIL then runs beside this
-        process's. Where the system cannot fork, the files are made in threads (``add``)."""
-        child = apart.start(lambda _: self._made(files))
-        if child is None:
-            for name, make in files.items():
-                self.add(name, make)
-            return
-        self.children.append((child, list(files)))
-
-    def _made(self, files: Mapping[str, Maker]) -> dict[str, Written | str]:
-        """In a child process: each file made and written, or what went wrong, by name."""
-        report: dict[str, Written | str] = {}
-        for name, make in files.items():
-            try:
-                report[name] = self._write(name, make)
-            except DialogueKGError as exc:
-                report[name] = str(exc)
-            except OSError as exc:
-                report[name] = f"cannot write {self.out_dir}: {exc}; the previous output is kept"
-        return report
 
     def _write(self, name: str, make: Maker) -> Written:
         try:
@@ -708,23 +675,11 @@ class Output:
         """Every file added, once written: its size and SHA-256 (raises what making or
         writing one raised)."""
         try:
-            found = {name: future.result() for name, future in self.files.items()}
+            return {name: future.result() for name, future in self.files.items()}
         except OSError as exc:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"
             ) from exc
-        for child, names in self.children:
-            if names[0] not in self.made:
-                self.made |= self._reported(child, names)
-        return found | self.made
-
-    def _reported(self, child: apart.Child, names: list[str]) -> dict[str, Written]:
-        report = child.outcome(f"{self.out_dir}: making {', '.join(names)}")
-        assert isinstance(report, dict)
-        for name in names:
-            if not isinstance(report[name], Written):
-                raise DialogueKGError(report[name])
-        return {name: report[name] for name in names}
 
     def commit(self, last: Mapping[str, bytes]) -> None:
         """Write ``last`` (the files describing the others), then put the folder in place."""
