@@ -93,6 +93,7 @@ def start(work: Callable[[Send], object]) -> Child | None:
         reader, writer = os.pipe()
     except OSError:
         return None
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:  # no memory or process left for a child: the caller works itself
@@ -101,20 +102,20 @@ def start(work: Callable[[Send], object]) -> Child | None:
         return None
     if pid == 0:
         os.close(reader)
-        _child(work, writer)
+        _child(work, writer, parent)
     os.close(writer)
     return Child(pid, os.fdopen(reader, "rb"))
 
 
-def _child(work: Callable[[Send], object], pipe: int) -> None:
-    """In the child: do the work, sending its messages and its outcome; never returns."""
+def _child(work: Callable[[Send], object], pipe: int, parent: int) -> None:
+    """In the child of ``parent``: do the work, sending its messages and its outcome; never
+    returns."""
     code = 0
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child without a traceback
-    parent = os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     try:
-        if os.getppid() != parent:  # the parent ended before the line above
+        if os.getppid() != parent:  # the parent ended before the death signal was asked for
             os._exit(1)
         with os.fdopen(pipe, "wb") as stream:
 

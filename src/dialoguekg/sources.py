@@ -1163,7 +1163,7 @@ def _read_all(paths: list[Path], root: Path) -> Generator[list[_Raw], None, None
     pool = ProcessPoolExecutor(max_workers=2, mp_context=context)
     try:
         yield from pool.map(_read_yaml, paths, [root] * len(paths))
-    finally:  # an error met, here or by the reader: the files not yet parsed are not
+    finally:  # an error met, here or by the reader: the files not yet parsed are dropped
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -1572,17 +1572,7 @@ def load(directory: Path) -> SourceData:
                 number = len(records[kind.name]) if not kind.keyed else index
                 record, claim_raws = _check_record(kind, raw, path, number)
                 if kind.keyed:
-                    if record.key in seen:
-                        first = seen[record.key]
-                        at = f"line {first.line}" if first.path == path else str(first)
-                        raise SourceDataError(
-                            path,
-                            f"duplicate id {_shown(record.key)}, first defined at {at}",
-                            line=raw.line,
-                            record=f"record {index + 1}",
-                            expected=f"ids unique among the {kind.name} files",
-                        )
-                    seen[record.key] = record.origin
+                    _check_unique(kind, record, seen, index)
                 records[kind.name].append(record)
                 pending.extend((record, kind, c) for c in claim_raws)
     data = SourceData(directory, records, [])
@@ -1605,6 +1595,21 @@ def load(directory: Path) -> SourceData:
     _check_dates_in_order(data)
     _check_sessions_within_meetings(data)
     return data
+
+
+def _check_unique(kind: Kind, record: Record, seen: dict[str, Origin], index: int) -> None:
+    """A keyed record's id is not one an earlier record of its kind took; ``seen`` keeps it."""
+    if record.key in seen:
+        first, here = seen[record.key], record.origin
+        at = f"line {first.line}" if first.path == here.path else str(first)
+        raise SourceDataError(
+            here.path,
+            f"duplicate id {_shown(record.key)}, first defined at {at}",
+            line=here.line,
+            record=f"record {index + 1}",
+            expected=f"ids unique among the {kind.name} files",
+        )
+    seen[record.key] = record.origin
 
 
 def _check_sessions_within_meetings(data: SourceData) -> None:
