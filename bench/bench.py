@@ -15,6 +15,9 @@ times):
   process on the data K times over: each table (and, for the tables read without grouping,
   the same table grouped, as it was before), the Turtle and TriG dumps, VoID, the checksums and
   writing the files.
+- ``.venv/bin/python bench/bench.py --load-memory K [--repeat 3]``: pyoxigraph's ``load`` against
+  ``bulk_load`` on the build's N-Triples at k = K, each in a fresh process: seconds and peak
+  memory above the document.
 - ``.venv/bin/python bench/bench.py --cli-median [--repeat 5]``: ``dialoguekg validate``,
   ``build``, ``query --list`` and ``--help`` on the real data, and whether each imports rdflib,
   pySHACL or pyoxigraph.
@@ -602,6 +605,49 @@ def scale_table(ks: list[int], repeat: int, source: Path, work: Path | None) -> 
     print_scale_rows(rows, repeat)
 
 
+#: Loads an N-Triples file's bytes into a fresh store with the method named, as the build
+#: loads its document; prints the seconds and how far the peak RSS rose above the bytes read.
+LOAD_PROBE = """
+import sys, time, pyoxigraph as ox
+def mb(field):
+    line = next(l for l in open("/proc/self/status") if l.startswith(field))
+    return int(line.split()[1]) / 1024
+document = open(sys.argv[2], "rb").read()
+before = mb("VmRSS:")
+started = time.perf_counter()
+getattr(ox.Store(), sys.argv[1])(document, format=ox.RdfFormat.N_TRIPLES)
+print(time.perf_counter() - started, mb("VmHWM:") - before)
+"""
+
+
+def load_memory(k: int, source: Path, repeat: int) -> None:
+    """pyoxigraph's ``load`` against ``bulk_load`` on the build's N-Triples at k = K, each
+    in a fresh process: seconds, and the peak memory above the document (why
+    ``Built.dataset`` uses ``load``)."""
+    from dialoguekg import graph, sources
+
+    with tempfile.TemporaryDirectory(prefix="dialoguekg-load-") as temporary:
+        folder = Path(temporary)
+        scale.scale(source, folder / "data", k)
+        built = graph.build(sources.load(folder / "data"))
+        nt = folder / "graph.nt"
+        nt.write_bytes(built.document)
+        rows = []
+        for method in ("load", "bulk_load"):
+            runs = [
+                [float(x) for x in subprocess.run(
+                    [sys.executable, "-c", LOAD_PROBE, method, str(nt)],
+                    check=True, capture_output=True, text=True,
+                ).stdout.split()]
+                for _ in range(repeat)
+            ]  # fmt: skip
+            seconds = statistics.median(r[0] for r in runs)
+            above = statistics.median(r[1] for r in runs)
+            rows.append([method, f"{seconds:.2f}", f"{above:.0f}"])
+    title = f"pyoxigraph loading the build's N-Triples at k = {k}, {len(built)} triples"
+    table(f"{title}, median of {repeat}", ["method", "s", "peak MB above the document"], rows)
+
+
 def write_stage(k: int, source: Path, repeat: int) -> None:
     """The parts of the build's write stage, in process, on the data k times over: each file
     made alone (``export.makers``), the files that describe them (``export.closing``), and all
@@ -735,7 +781,12 @@ def main() -> None:
     )
     parser.add_argument("--cli-median", action="store_true", help="time the CLI's commands")
     parser.add_argument("--write-stage", type=int, metavar="K", help="the write stage at k = K")
+    parser.add_argument(
+        "--load-memory", type=int, metavar="K", help="load against bulk_load at k = K"
+    )
     args = parser.parse_args()
+    if args.load_memory:
+        load_memory(args.load_memory, args.data, args.repeat or 3)
     if args.write_stage:
         write_stage(args.write_stage, args.data, args.repeat or 3)
     if args.scale_table:
@@ -743,7 +794,7 @@ def main() -> None:
         scale_table(ks, args.repeat or 1, args.data, args.work)
     if args.cli_median:
         cli_medians(args.repeat or 5)
-    if not (args.scale_table or args.cli_median or args.write_stage):
+    if not (args.scale_table or args.cli_median or args.write_stage or args.load_memory):
         scales = [int(k) for k in args.scales.split(",")]
         in_process(args.repeat or 5, scales, args.rdflib_limit)
 

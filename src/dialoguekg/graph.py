@@ -106,8 +106,8 @@ class Built:
     def dataset(self, ontology_file: Path | None = None) -> ox.Store:
         """A pyoxigraph store: the graph in the default graph, the ontology in its named graph
         (the layout of the N-Quads dump, and what validation reads). ``load``, not
-        ``bulk_load``: as fast in memory, and it needs 350 MB at a million triples where
-        ``bulk_load`` peaks 560 MB above the document it reads."""
+        ``bulk_load``: in memory it is no slower and rises less above the document it reads
+        (``bench/bench.py --load-memory``)."""
         import pyoxigraph as ox
 
         store = ox.Store()

@@ -131,9 +131,10 @@ def prepare_apart(project: Project, data_dir: Path, progress: Progress) -> Prepa
     lines as they come, then what it made.
 
     Reading and building allocate millions of small objects and free most of them among those
-    that live on, and a process does not give such memory back: at a million triples the
-    parent would carry some 400 MB of it through loading, validation and the dumps. Raises
-    what ``prepare`` raised; where the system cannot fork, ``prepare`` runs here."""
+    that live on, and a process does not give such memory back: the parent would carry it
+    through loading, validation and the dumps (at a million triples, reading apart took the
+    build's peak 370 MB lower: ``bench/bench.py --scale-table``, in README.md). Raises what
+    ``prepare`` raised; where the system cannot fork, ``prepare`` runs here."""
     child = apart.start(partial(prepare, project, data_dir))
     if child is None:
         return prepare(project, data_dir, progress)
