@@ -181,6 +181,8 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/democratic-front-for-the-liberation-of-palestine",
         "party/palestinian-popular-struggle-front",
         "party/egyptian-social-democratic-party",
+        "party/funcinpec",
+        "party/national-party-of-honduras",
     }
 
 
