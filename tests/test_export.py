@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -226,3 +227,40 @@ def test_jsonld_writer_keeps_every_kind_of_term(project: Project) -> None:
     document = export.jsonld(lines, export.load_context(project.context_file))
     expected = Graph().parse(data="\n".join(lines), format="nt")
     assert isomorphic(Graph().parse(data=document, format="json-ld"), expected)
+
+
+def test_jsonld_writer_takes_the_longest_prefix_that_is_one() -> None:
+    """The longest prefix that fits wins, prefixes being looked up by the IRI's head (up to
+    its last ``/`` or ``#``); a term whose IRI does not end with a gen-delim is no prefix
+    (JSON-LD 1.1), one ending with ``:`` is, and a local part starting with ``//`` falls back
+    to a shorter prefix."""
+    context = {
+        "ex": "http://ex.org/",
+        "item": "http://ex.org/item-",
+        "deep": "http://ex.org/a/",
+        "u": "urn:x:",
+        "name": {"@id": "ex:name"},
+        "knows": {"@id": "ex:knows", "@type": "@id"},
+    }
+    lines = [
+        '<http://ex.org/item-5> <http://ex.org/name> "five" .',
+        "<http://ex.org/item-5> <http://ex.org/knows> <http://ex.org/a/b> .",
+        "<http://ex.org/item-5> <http://ex.org/knows> _:x .",
+        "<http://ex.org/item-5> <http://ex.org/knows> <urn:x:y> .",
+        "<http://ex.org/item-5> <http://ex.org/other> <http://ex.org/a//c> .",
+        "<http://ex.org/item-5> <http://ex.org/other> <http://ex.org///z> .",
+        "<http://ex.org/item-5> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> _:y .",
+    ]
+    document = json.loads(export.jsonld(lines, context))
+    assert document["@graph"] == [
+        {
+            "@id": "ex:item-5",
+            "ex:other": [{"@id": "deep:/c"}, {"@id": "http://ex.org///z"}],
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": {"@id": "_:y"},
+            "knows": ["_:x", "deep:b", "u:y"],
+            "name": "five",
+        }
+    ]
+    expected = Graph().parse(data="\n".join(lines), format="nt")
+    parsed = Graph().parse(data=export.jsonld(lines, context), format="json-ld")
+    assert isomorphic(parsed, expected)

@@ -102,3 +102,12 @@ def test_every_node_minted_from_a_record_knows_its_file_and_line(compiled: Compi
 
 def test_no_blank_nodes_so_dumps_are_deterministic(compiled: Compiled) -> None:
     assert not [t for t in compiled.built.graph if any(type(x).__name__ == "BNode" for x in t)]
+
+
+def test_lines_are_read_whole_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Built.lines`` decodes a chunk at a time: a line cut by a chunk's end comes whole."""
+    document = "".join(f'<urn:s{i}> <urn:p> "v\u00e9{"x" * i}" .\n' for i in range(40)).encode()
+    built = graph_stage.Built(document, 40, {})
+    for chunk in (1, 7, 64, len(document), 1 << 20):
+        monkeypatch.setattr(graph_stage, "LINES_CHUNK", chunk)
+        assert list(built.lines()) == document.decode().split("\n")[:-1]

@@ -258,8 +258,14 @@ class _Compactor:
     """The context's prefixes and terms, applied to IRIs, properties and values."""
 
     def __init__(self, context: Mapping[str, Any]) -> None:
+        # A term is a prefix if its IRI ends with a gen-delim character (JSON-LD 1.1, "prefix
+        # flag"): "http://ex.org/item-" is not one, and "item:5" would read as an absolute IRI.
         self.prefixes = sorted(
-            ((name, iri) for name, iri in context.items() if isinstance(iri, str)),
+            (
+                (name, iri)
+                for name, iri in context.items()
+                if isinstance(iri, str) and iri[-1:] in _GEN_DELIMS
+            ),
             key=lambda item: -len(item[1]),
         )
         self.terms: dict[str, tuple[str, bool]] = {}
@@ -268,6 +274,10 @@ class _Compactor:
                 iri = self.expand(str(definition["@id"]))
                 self.terms[iri] = (name, definition.get("@type") == "@id")
         self._compact: dict[str, str] = {}
+        self._heads: dict[str, list[tuple[str, str]]] = {}
+        self._keys: dict[str, tuple[str, bool, str]] = {}
+        self.encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+        self._order = json.JSONEncoder(sort_keys=True).encode  # json.dumps(v, sort_keys=True)
 
     def expand(self, value: str) -> str:
         prefix, colon, local = value.partition(":")
@@ -281,7 +291,7 @@ class _Compactor:
         found = self._compact.get(value)
         if found is None:
             found = value
-            for name, namespace in self.prefixes:
+            for name, namespace in self._candidates(value):
                 local = value[len(namespace) :]
                 # "p://…" would read as an absolute IRI (JSON-LD 1.1, IRI expansion 6.2)
                 if value.startswith(namespace) and local and not local.startswith("//"):
@@ -291,38 +301,70 @@ class _Compactor:
                 self._compact[value] = found
         return found
 
+    def _candidates(self, value: str) -> list[tuple[str, str]]:
+        """The prefixes that may start ``value``, longest first: those that start the IRI's
+        head (up to its last ``/`` or ``#``) or start with it, looked up once per head."""
+        head = value[: max(value.rfind("/"), value.rfind("#")) + 1]
+        found = self._heads.get(head)
+        if found is None:
+            found = [(n, i) for n, i in self.prefixes if head.startswith(i) or i.startswith(head)]
+            if len(self._heads) < 100_000:
+                self._heads[head] = found
+        return found
+
     def term(self, text: str) -> str:
         """An IRI or blank node written in N-Triples, compacted."""
         return text if text.startswith("_:") else self.iri(text[1:-1])
 
+    def keys(self, predicate: str) -> tuple[str, bool, str]:
+        """How a predicate (in N-Triples form) is written: its key for IRIs and blank nodes,
+        whether those are plain strings under it (a term with ``"@type": "@id"``), and its key
+        for literals."""
+        found = self._keys.get(predicate)
+        if found is None:
+            p = predicate[1:-1]
+            name, takes_iris = self.terms.get(p, ("", False))
+            compact = self.iri(p)
+            found = (
+                name if name and takes_iris else compact,
+                bool(name and takes_iris),
+                name if name and not takes_iris else compact,
+            )
+            self._keys[predicate] = found
+        return found
+
     def entry(self, predicate: str, obj: str) -> tuple[str, Any]:
         """The key and compacted value of one property value (terms in N-Triples form)."""
-        p = predicate[1:-1]
-        if p == RDF.type and obj.startswith("<"):
-            return "@type", self.iri(obj[1:-1])
-        name, takes_iris = self.terms.get(p, ("", False))
-        is_literal = obj.startswith('"')
-        key = name if name and takes_iris != is_literal else self.iri(p)
-        if not is_literal:
-            value = self.term(obj)
-            return key, value if name and takes_iris else {"@id": value}
+        first = obj[0]
+        if first == "<":
+            if predicate == _TYPE:
+                return "@type", self.iri(obj[1:-1])
+            node_key, plain, _ = self.keys(predicate)
+            value = self.iri(obj[1:-1])
+            return node_key, value if plain else {"@id": value}
+        if first == "_":
+            node_key, plain, _ = self.keys(predicate)
+            return node_key, obj if plain else {"@id": obj}
+        key = self.keys(predicate)[2]
         end = obj.rindex('"')
         lexical, suffix = _unescape(obj[1:end]), obj[end + 1 :]
-        if suffix.startswith("@"):
-            return key, {"@language": suffix[1:], "@value": lexical}
-        if not suffix or suffix == f"^^<{XSD.string}>":
+        if not suffix or suffix == _XSD_STRING:
             return key, lexical
+        if suffix[0] == "@":
+            return key, {"@language": suffix[1:], "@value": lexical}
         return key, {"@type": self.iri(suffix[3:-1]), "@value": lexical}
 
     def node(self, subject: str, properties: dict[str, list[Any]]) -> tuple[str, str]:
         """The node's compact id and its JSON text."""
         node: dict[str, Any] = {"@id": self.term(subject)}
         for key, values in properties.items():
-            if len(values) == 1:
-                node[key] = values[0]
-            else:
-                node[key] = sorted(values, key=lambda v: json.dumps(v, sort_keys=True))
-        return node["@id"], json.dumps(node, ensure_ascii=False, sort_keys=True)
+            node[key] = values[0] if len(values) == 1 else sorted(values, key=self._order)
+        return node["@id"], self.encode(node)
+
+
+_TYPE = f"<{RDF.type}>"
+_GEN_DELIMS = frozenset(":/?#[]@")  # RFC 3986
+_XSD_STRING = f"^^<{XSD.string}>"
 
 
 # ---------------------------------------------------------------------------------------------

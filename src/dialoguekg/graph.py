@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +63,9 @@ if TYPE_CHECKING:
 #: (subject, predicate, object), each written as N-Triples text.
 Triple = tuple[str, str, str]
 
+#: Bytes of the document ``Built.lines`` decodes at a time.
+LINES_CHUNK = 1 << 20
+
 
 @dataclass(frozen=True)
 class ClaimRow:
@@ -84,7 +86,7 @@ class ClaimRow:
 @dataclass
 class Built:
     """The graph as one sorted N-Triples document of unique lines (``count`` of them); where
-    each minted node came from; the claims; the (subject, predicate) facts, sorted, on which
+    each minted node came from; the (subject, predicate) facts, sorted, on which
     two claims conflict (``verdicts``: the build writes each conflicting pair as
     ``dkg:conflictsWith``, which ``queries/conflicts.rq``, the warnings and the pages read). One
     bytes object, not a list of line strings, which would hold the text a second time."""
@@ -92,16 +94,20 @@ class Built:
     document: bytes
     count: int
     origins: dict[str, str]
-    claims: list[ClaimRow] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return self.count
 
     def lines(self) -> Iterator[str]:
-        """The N-Triples lines one at a time, in order."""
-        for line in io.BytesIO(self.document):
-            yield line[:-1].decode()
+        """The N-Triples lines one at a time, in order (decoded a megabyte at a time: one
+        decode per line costs more than the lines' use)."""
+        document, start = self.document, 0
+        while start < len(document):
+            end = document.find(b"\n", start + LINES_CHUNK)
+            end = len(document) if end < 0 else end + 1
+            yield from document[start : end - 1].decode().split("\n")
+            start = end
 
     def dataset(self, ontology_file: Path | None = None) -> ox.Store:
         """A pyoxigraph store: the graph in the default graph, the ontology in its named graph
@@ -139,7 +145,7 @@ def build(data: SourceData) -> Built:
         subject = node_of(record)
         origins[subject] = f"{record.origin} ({record.describe()})"
         s = nt.iri(subject)
-        lines.update(nt.line(s, p, o) for p, o in _record_triples(record, labels))
+        lines.update([f"{s} {p} {o} ." for p, o in _record_triples(record, labels)])
     for record in data.records["labels"]:
         lines.update(nt.line(*t) for t in _labels_from_wikidata(record))
     claims = list(data.claims)
@@ -154,19 +160,25 @@ def build(data: SourceData) -> Built:
         origins[node] = f"{claim.origin} (claim on {claim.subject} {claim.field})"
         row, triples = _claim(claim, nt.iri(node), labels)
         rows.append(row)
-        lines.update(nt.line(*t) for t in triples)
+        lines.update([f"{s} {p} {o} ." for s, p, o in triples])
     stated = _stated(rows)
     pairs = list(verdicts.conflicting_pairs(stated, frozenset(SET_VALUED)))
     lines.update(nt.line(*t) for t in derive_plain_triples(rows))
     lines.update(nt.line(*t) for t in conflict_triples(stated, pairs))
-    ordered = sorted(lines)
-    del lines
-    document = io.BytesIO()  # encoded line by line: no second copy of the text as one str
-    for line in ordered:
-        document.write(line.encode())
-        document.write(b"\n")
+    count = len(lines)
     conflicts = sorted({(a.subject, a.predicate) for a, _ in pairs})
-    return Built(document.getvalue(), len(ordered), origins, rows, conflicts)
+    return Built(_document(lines), count, origins, conflicts)
+
+
+def _document(lines: set[str]) -> bytes:
+    """The lines sorted, one per line, as UTF-8 (emptying ``lines``). Sorted as bytes: UTF-8
+    keeps the code points' order, so the order is str's, and bytes compare by memcmp, faster
+    than str of mixed widths."""
+    encoded = [line.encode() for line in lines]
+    lines.clear()
+    encoded.sort()
+    encoded.append(b"")
+    return b"\n".join(encoded)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,24 +267,35 @@ def source_label(values: dict[str, Any]) -> str:
 
 def _record_triples(record: Record, labels: dict[str, str]) -> Iterator[tuple[str, str]]:
     """The (predicate, object) pairs of a record's node, as N-Triples terms."""
-    kind = KINDS[record.kind]
-    type_ = nt.iri(RDF.type)
-    for cls in kind.classes:
-        yield type_, nt.iri(cls)
-    for f in kind.fields:
-        if f.claim or f.name not in record.values:
-            continue
-        predicate = kind.cite if f.name == "source" else f.predicate
-        if predicate is None:
-            continue
-        p = nt.iri(predicate)
-        for value in _values(record.values[f.name]):
-            yield p, _term(f, value)
+    classes, fields = _plan(record.kind)
+    yield from classes
+    values = record.values
+    for f, p in fields:
+        if f.name in values:
+            for value in _values(values[f.name]):
+                yield p, _term(f, value)
     label = _derived_label(record, labels)
     if label:
         # A source's label is its title, in the page's own language: no tag.
         lang = None if record.kind == "sources" else "en"
-        yield nt.iri(RDFS.label), nt.literal(label, lang=lang)
+        yield _LABEL, nt.literal(label, lang=lang)
+
+
+_LABEL = nt.iri(RDFS.label)
+
+
+@cache
+def _plan(kind_name: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[Field, str], ...]]:
+    """A kind's ``rdf:type`` pairs, and the fields written as plain triples with their
+    predicates, as N-Triples terms: made once per kind, not once per record."""
+    kind = KINDS[kind_name]
+    classes = tuple((nt.iri(RDF.type), nt.iri(cls)) for cls in kind.classes)
+    fields = []
+    for f in kind.fields:
+        predicate = kind.cite if f.name == "source" else f.predicate
+        if not f.claim and predicate is not None:
+            fields.append((f, nt.iri(predicate)))
+    return classes, tuple(fields)
 
 
 def _derived_label(record: Record, labels: dict[str, str]) -> str | None:

@@ -964,6 +964,10 @@ class _Composer:
         self.raws: list[_Raw] = []
         #: YAML 1.1's implicit typing of a plain scalar (the stubs leave it untyped).
         self.resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = loader.resolve
+        #: The first characters of plain scalars that may be typed (a number, a boolean, a
+        #: null…): any other plain scalar is text, without asking the resolver's expressions.
+        resolvers: dict[str | None, Any] = loader.yaml_implicit_resolvers
+        self.typed_first = None if None in resolvers else frozenset(resolvers)
 
     def records(self) -> list[_Raw]:
         """The file's records, or an error at the first event that cannot be one."""
@@ -1070,7 +1074,9 @@ class _Composer:
     def scalar(self, event: yaml.ScalarEvent, line: int) -> Any:
         """The typed value of a scalar: text, or a number, boolean or null as YAML 1.1 says."""
         text = event.value
-        bad = _NOT_IN_VALUE.search(text)
+        # The file's characters are checked already: only a double-quoted escape ("\0") or
+        # a CR can put another into a value.
+        bad = _NOT_IN_VALUE.search(text) if event.style == '"' or "\r" in text else None
         if bad:
             raise self.fail(
                 line,
@@ -1081,6 +1087,8 @@ class _Composer:
         if tag is None or tag == "!":
             if not event.implicit[0]:
                 return text  # quoted: text whatever it looks like
+            if self.typed_first is not None and text[:1] not in self.typed_first:
+                return text
             tag = self.resolve(yaml.ScalarNode, text, event.implicit)
             if tag not in _TYPED:
                 return text  # dates and the like stay text
