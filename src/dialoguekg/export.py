@@ -31,7 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import nt, tables
+from . import apart, nt, tables
 from .errors import DialogueKGError, ProjectError
 from .graph import Built
 from .release import RELEASES, Release
@@ -138,12 +138,12 @@ def start(
     output: Output, built: Built, context: Mapping[str, Any], load: Callable[[], ox.Store]
 ) -> ox.Store:
     """Start making every file of ``makers`` into ``output`` as ``build`` does, and return the
-    store ``load`` makes (``Built.dataset``): JSON-LD (Python) first, from the build's lines,
-    while ``load`` runs without the GIL; then the other dumps and the tables, which
-    pyoxigraph's writers and queries make largely without the GIL, while the caller validates.
-    (Made in forked processes instead, at a million triples they took as long, the two cores
-    being busy anyway, and their memory added up to 1.5 GB.)"""
-    output.add(JSONLD, partial(jsonld_of, built, context))
+    store ``load`` makes (``Built.dataset``): JSON-LD, Python from end to end, first, from the
+    build's lines, in a forked child (``Output.fork``) while ``load`` runs here; then the other
+    dumps and the tables, in threads, while the caller validates. Those hold the GIL in
+    pyoxigraph as validation does, so they take turns with it; the threads spare waiting for
+    each in turn and overlap the hashing and file writes."""
+    output.fork(JSONLD, partial(jsonld_of, built, context))
     store = load()
     files = makers(built, store, context)
     del files[JSONLD]
@@ -206,14 +206,24 @@ def _oxigraph(
 # ---------------------------------------------------------------------------------------------
 
 
-def jsonld_of(built: Built, context: Mapping[str, Any]) -> bytes:
-    """The built graph as compacted JSON-LD (``jsonld``)."""
-    return jsonld(built.lines(), context)
+def jsonld_of(built: Built, context: Mapping[str, Any]) -> Content:
+    """The built graph as compacted JSON-LD (``jsonld_chunks``)."""
+    return jsonld_chunks(built.lines(), context)
 
 
 def jsonld(lines: Iterable[str], context: Mapping[str, Any]) -> bytes:
+    """``jsonld_chunks`` as one bytes object (an entity's document)."""
+    return b"".join(jsonld_chunks(lines, context))
+
+
+#: Nodes encoded together into one chunk of the JSON-LD dump.
+NODES_PER_CHUNK = 4096
+
+
+def jsonld_chunks(lines: Iterable[str], context: Mapping[str, Any]) -> tuple[bytes, ...]:
     """N-Triples lines, sorted by subject (the build's order), as JSON-LD compacted with
-    ``context``: one node object per line, keys and arrays sorted, so output is stable.
+    ``context``: one node object per line, keys and arrays sorted, so output is stable; in
+    chunks (no copy of the whole text as one string and again as bytes).
 
     pyoxigraph writes only expanded JSON-LD, and compacting a million triples with PyLD or
     rdflib takes minutes (bench/bench.py), so this writer applies the context's prefixes and
@@ -233,9 +243,14 @@ def jsonld(lines: Iterable[str], context: Mapping[str, Any]) -> bytes:
         properties.setdefault(key, []).append(value)
     if subject:
         nodes.append(compactor.node(subject, properties))
+    nodes.sort()
     head = json.dumps(dict(context), ensure_ascii=False, indent=1, sort_keys=True)
-    body = ",\n".join(text for _, text in sorted(nodes))
-    return f'{{"@context": {head},\n"@graph": [\n{body}\n]}}\n'.encode()
+    chunks = [f'{{"@context": {head},\n"@graph": [\n'.encode()]
+    for start in range(0, len(nodes), NODES_PER_CHUNK):
+        text = ",\n".join(text for _, text in nodes[start : start + NODES_PER_CHUNK])
+        chunks.append(((",\n" if start else "") + text).encode())
+    chunks.append(b"\n]}\n")
+    return tuple(chunks)
 
 
 _UNESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
@@ -683,12 +698,16 @@ class Output:
         self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
         self.files: dict[str, Future[Written]] = {}
+        self.children: dict[str, apart.Child] = {}
+        self.forked: dict[str, Written] = {}
 
     def __enter__(self) -> Output:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
+            for child in self.children.values():
+                child.stop()
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
@@ -696,6 +715,25 @@ class Output:
     def add(self, name: str, make: Maker) -> None:
         """Make the file ``name`` (a path under the folder) and write it, in a thread."""
         self.files[name] = self.pool.submit(self._write, name, make)
+
+    def fork(self, name: str, make: Maker) -> None:
+        """Make the file ``name`` and write it in a child process forked for it (``apart``),
+        on a core of its own: pyoxigraph holds the GIL while it loads, queries and writes
+        (``bench/bench.py --gil``), so a maker written in Python gains nothing from a thread
+        beside it; in a thread where the system cannot fork."""
+        child = apart.start(partial(self._write_apart, name, make))
+        if child is None:
+            self.add(name, make)
+        else:
+            self.children[name] = child
+
+    def _write_apart(self, name: str, make: Maker, _send: apart.Send) -> Written:
+        try:
+            return self._write(name, make)
+        except OSError as exc:
+            raise DialogueKGError(
+                f"cannot write {self.out_dir}: {exc}; the previous output is kept"
+            ) from exc
 
     def _write(self, name: str, make: Maker) -> Written:
         try:
@@ -716,8 +754,13 @@ class Output:
     def written(self) -> dict[str, Written]:
         """Every file added, once written: its size and SHA-256 (raises what making or
         writing one raised)."""
+        for name in list(self.children):
+            outcome = self.children[name].outcome(f"making {name}")
+            del self.children[name]
+            assert isinstance(outcome, Written)
+            self.forked[name] = outcome
         try:
-            return {name: future.result() for name, future in self.files.items()}
+            return {**self.forked, **{name: f.result() for name, f in self.files.items()}}
         except OSError as exc:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"

@@ -307,6 +307,7 @@ class _Names:
 
     def __init__(self, data: ox.Store) -> None:
         self.data = data
+        self._paths: dict[Term, str] = {}
 
     def node(self, node: Term) -> str:
         if isinstance(node, ox.Literal):
@@ -316,6 +317,13 @@ class _Names:
             for q in self.data.quads_for_pattern(node, ox.NamedNode(RDFS.label), None, None)
         )
         return labels[0] if labels else self.curie(node)
+
+    def path(self, path: Term) -> str:
+        """A property's name: looked up once, as thousands of findings share a few paths."""
+        name = self._paths.get(path)
+        if name is None:
+            name = self._paths[path] = self.node(path)
+        return name
 
     @staticmethod
     def curie(node: Term) -> str:
@@ -343,7 +351,7 @@ def _finding(result: RawResult, names: _Names, origins: Mapping[str, str]) -> Fi
         severity=result.severity,
         focus=plain(result.focus),
         label=names.node(result.focus),
-        path=names.node(path) if isinstance(path, ox.NamedNode) else "",
+        path=names.path(path) if isinstance(path, ox.NamedNode) else "",
         path_iri=path.value if isinstance(path, ox.NamedNode) else "",
         message=text,
         value=names.curie(value) if value is not None else "",
