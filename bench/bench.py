@@ -18,6 +18,10 @@ times):
 - ``.venv/bin/python bench/bench.py --load-memory K [--repeat 3]``: pyoxigraph's ``load`` against
   ``bulk_load`` on the build's N-Triples at k = K, each in a fresh process: seconds and peak
   memory above the document.
+- ``.venv/bin/python bench/bench.py --gil K [--repeat 3]``: whether pyoxigraph's load, a
+  validation query and a Turtle dump at k = K let another thread run: each alone, then beside
+  a thread counting in Python, and two of them in two threads against one after the other
+  (why the build makes its Python-only JSON-LD in a forked child, not in a thread).
 - ``.venv/bin/python bench/bench.py --cli-median [--repeat 5]``: ``dialoguekg validate``,
   ``build``, ``query --list`` and ``--help`` on the real data, and whether each imports rdflib,
   pySHACL or pyoxigraph.
@@ -648,6 +652,101 @@ def load_memory(k: int, source: Path, repeat: int) -> None:
     table(f"{title}, median of {repeat}", ["method", "s", "peak MB above the document"], rows)
 
 
+#: A claim's subject counted per claim: one of the validation's queries (a cardinality check).
+GIL_QUERY = """SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {
+  ?this a <https://w3id.org/dialoguekg/def#Claim> .
+  OPTIONAL { ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?value } }
+GROUP BY ?this HAVING (COUNT(DISTINCT ?value) != 1)"""
+
+
+def gil(k: int, source: Path, repeat: int) -> None:
+    """Does pyoxigraph let other threads run while it works? For its load, a validation query
+    and a Turtle dump at k = K: seconds alone; seconds beside a Python thread counting, and
+    how fast that thread counted against alone (1.0: it ran freely; 0.5: they took turns);
+    two at once in two threads against one after the other (1.0: no overlap)."""
+    import pyoxigraph as ox
+
+    from dialoguekg import graph, sources
+
+    with tempfile.TemporaryDirectory(prefix="dialoguekg-gil-") as temporary:
+        folder = Path(temporary)
+        scale.scale(source, folder / "data", k)
+        built = graph.build(sources.load(folder / "data"))
+    store = ox.Store()
+    store.load(built.document, format=ox.RdfFormat.N_TRIPLES)
+
+    def load() -> object:
+        return ox.Store().load(built.document, format=ox.RdfFormat.N_TRIPLES)
+
+    def query() -> object:
+        return list(store.query(GIL_QUERY))  # type: ignore[arg-type]
+
+    def dump() -> object:
+        return store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
+
+    free = _count_rate(lambda: time.sleep(1.0))
+    rows = []
+    for name, work in (("load", load), ("validation query", query), ("Turtle dump", dump)):
+        alone = median_seconds(work, repeat)
+        beside = [_beside_counter(work) for _ in range(repeat)]
+        pair = median_seconds(partial(_two_threads, work), repeat)
+        rows.append(
+            [
+                name,
+                f"{alone:.2f}",
+                f"{statistics.median(s for s, _ in beside):.2f}",
+                f"{statistics.median(r for _, r in beside) / free:.2f}",
+                f"{pair / (2 * alone):.2f}",
+            ]
+        )
+    title = f"pyoxigraph {ox.__version__} and the GIL at k = {k}, {len(built)} triples"
+    table(
+        f"{title}, median of {repeat}",
+        ["work", "alone s", "beside a counting thread s", "its counting speed",
+         "two in threads / one after another"],
+        rows,
+    )  # fmt: skip
+
+
+def _count_rate(during: Callable[[], object]) -> float:
+    """How fast a Python thread counts (per second) while ``during`` runs here."""
+    stop = threading.Event()
+    count = [0]
+
+    def counter() -> None:
+        while not stop.is_set():
+            count[0] += 1
+
+    thread = threading.Thread(target=counter)
+    start = time.perf_counter()
+    thread.start()
+    during()
+    stop.set()
+    thread.join()
+    return count[0] / (time.perf_counter() - start)
+
+
+def _beside_counter(work: Callable[[], object]) -> tuple[float, float]:
+    """Seconds ``work`` takes beside a counting thread, and that thread's rate."""
+    seconds = [0.0]
+
+    def timed() -> None:
+        start = time.perf_counter()
+        work()
+        seconds[0] = time.perf_counter() - start
+
+    rate = _count_rate(timed)
+    return seconds[0], rate
+
+
+def _two_threads(work: Callable[[], object]) -> None:
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def write_stage(k: int, source: Path, repeat: int) -> None:
     """The parts of the build's write stage, in process, on the data k times over: each file
     made alone (``export.makers``), the files that describe them (``export.closing``), and all
@@ -784,7 +883,10 @@ def main() -> None:
     parser.add_argument(
         "--load-memory", type=int, metavar="K", help="load against bulk_load at k = K"
     )
+    parser.add_argument("--gil", type=int, metavar="K", help="pyoxigraph and the GIL at k = K")
     args = parser.parse_args()
+    if args.gil:
+        gil(args.gil, args.data, args.repeat or 3)
     if args.load_memory:
         load_memory(args.load_memory, args.data, args.repeat or 3)
     if args.write_stage:
@@ -794,7 +896,9 @@ def main() -> None:
         scale_table(ks, args.repeat or 1, args.data, args.work)
     if args.cli_median:
         cli_medians(args.repeat or 5)
-    if not (args.scale_table or args.cli_median or args.write_stage or args.load_memory):
+    if not (
+        args.scale_table or args.cli_median or args.write_stage or args.load_memory or args.gil
+    ):
         scales = [int(k) for k in args.scales.split(",")]
         in_process(args.repeat or 5, scales, args.rdflib_limit)
 

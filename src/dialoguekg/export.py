@@ -138,12 +138,14 @@ def start(
     output: Output, built: Built, context: Mapping[str, Any], load: Callable[[], ox.Store]
 ) -> ox.Store:
     """Start making every file of ``makers`` into ``output`` as ``build`` does, and return the
-    store ``load`` makes (``Built.dataset``): JSON-LD, Python from end to end, first, from the
-    build's lines, in a forked child (``Output.fork``) while ``load`` runs here; then the other
-    dumps and the tables, in threads, while the caller validates. Those hold the GIL in
-    pyoxigraph as validation does, so they take turns with it; the threads spare waiting for
-    each in turn and overlap the hashing and file writes."""
-    output.fork(JSONLD, partial(jsonld_of, built, context))
+    store ``load`` makes (``Built.dataset``). pyoxigraph holds the GIL while it loads, queries
+    and writes (``bench/bench.py --gil``), so work beside it in a thread only takes turns with
+    it: the JSON-LD, Python from end to end, is made from the build's lines in a forked child
+    (``Output.fork``) while ``load`` runs here. The other dumps and the tables are made in
+    threads while the caller validates, overlapping their hashing and file writes: made in a
+    forked child too, they took about as long and the two processes' memory added up to more
+    than 1.2 GB at a million triples, a child that reads the store copying much of it."""
+    output.fork({JSONLD: partial(jsonld_of, built, context)})
     store = load()
     files = makers(built, store, context)
     del files[JSONLD]
@@ -216,21 +218,17 @@ def jsonld(lines: Iterable[str], context: Mapping[str, Any]) -> bytes:
     return b"".join(jsonld_chunks(lines, context))
 
 
-#: Nodes encoded together into one chunk of the JSON-LD dump.
-NODES_PER_CHUNK = 4096
-
-
 def jsonld_chunks(lines: Iterable[str], context: Mapping[str, Any]) -> tuple[bytes, ...]:
     """N-Triples lines, sorted by subject (the build's order), as JSON-LD compacted with
-    ``context``: one node object per line, keys and arrays sorted, so output is stable; in
-    chunks (no copy of the whole text as one string and again as bytes).
+    ``context``: one node object per line, keys and arrays sorted, so output is stable; as
+    the nodes' own bytes between commas (no copy of the whole text, as str or as bytes).
 
     pyoxigraph writes only expanded JSON-LD, and compacting a million triples with PyLD or
     rdflib takes minutes (bench/bench.py), so this writer applies the context's prefixes and
     terms itself in one pass: terms with ``"@type": "@id"`` take IRIs as strings, literals go
     under the compact IRI. Each node is encoded by the json module's C encoder."""
     compactor = _Compactor(context)
-    nodes: list[tuple[str, str]] = []
+    nodes: list[tuple[str, bytes]] = []
     subject = ""
     properties: dict[str, list[Any]] = {}
     for line in lines:
@@ -246,9 +244,9 @@ def jsonld_chunks(lines: Iterable[str], context: Mapping[str, Any]) -> tuple[byt
     nodes.sort()
     head = json.dumps(dict(context), ensure_ascii=False, indent=1, sort_keys=True)
     chunks = [f'{{"@context": {head},\n"@graph": [\n'.encode()]
-    for start in range(0, len(nodes), NODES_PER_CHUNK):
-        text = ",\n".join(text for _, text in nodes[start : start + NODES_PER_CHUNK])
-        chunks.append(((",\n" if start else "") + text).encode())
+    for _, text in nodes:
+        chunks += (b",\n", text)
+    chunks[1:2] = []  # no comma before the first node
     chunks.append(b"\n]}\n")
     return tuple(chunks)
 
@@ -369,12 +367,12 @@ class _Compactor:
             return key, {"@language": suffix[1:], "@value": lexical}
         return key, {"@type": self.iri(suffix[3:-1]), "@value": lexical}
 
-    def node(self, subject: str, properties: dict[str, list[Any]]) -> tuple[str, str]:
-        """The node's compact id and its JSON text."""
+    def node(self, subject: str, properties: dict[str, list[Any]]) -> tuple[str, bytes]:
+        """The node's compact id and its JSON text, in UTF-8."""
         node: dict[str, Any] = {"@id": self.term(subject)}
         for key, values in properties.items():
             node[key] = values[0] if len(values) == 1 else sorted(values, key=self._order)
-        return node["@id"], self.encode(node)
+        return node["@id"], self.encode(node).encode()
 
 
 _TYPE = f"<{RDF.type}>"
@@ -671,11 +669,11 @@ def _ready(content: Content) -> Maker:
 
 class Output:
     """An output folder being replaced, atomically: its files are made and written into a fresh
-    hidden folder beside it, two at a time in threads (pyoxigraph's writers, hashing and file
-    writes run without the GIL, so they overlap the validation), each hashed once as it is
-    written and then dropped; ``commit`` adds the last files and puts the folder in place of
-    ``out_dir``. Leaving the ``with`` block without a commit (an error, a graph that does not
-    conform) removes the new folder: the previous output stays as it was.
+    hidden folder beside it, in threads (hashing and file writes run without the GIL) or in
+    forked children (``fork``), each hashed once as it is written and then dropped; ``commit``
+    adds the last files and puts the folder in place of ``out_dir``. Leaving the ``with`` block
+    without a commit (an error, a graph that does not conform) stops the children and removes
+    the new folder: the previous output stays as it was.
 
     Refuses (DialogueKGError) a folder holding files dialoguekg did not write."""
 
@@ -716,20 +714,21 @@ class Output:
         """Make the file ``name`` (a path under the folder) and write it, in a thread."""
         self.files[name] = self.pool.submit(self._write, name, make)
 
-    def fork(self, name: str, make: Maker) -> None:
-        """Make the file ``name`` and write it in a child process forked for it (``apart``),
-        on a core of its own: pyoxigraph holds the GIL while it loads, queries and writes
-        (``bench/bench.py --gil``), so a maker written in Python gains nothing from a thread
-        beside it; in a thread where the system cannot fork."""
-        child = apart.start(partial(self._write_apart, name, make))
+    def fork(self, files: Mapping[str, Maker]) -> None:
+        """Make the ``files`` and write them, one after the other, in a child process forked
+        for them (``apart``), on a core of its own: pyoxigraph holds the GIL while it loads,
+        queries and writes (``bench/bench.py --gil``), so threads beside it only take turns
+        with it. In threads where the system cannot fork."""
+        child = apart.start(partial(self._write_apart, dict(files)))
         if child is None:
-            self.add(name, make)
+            for name, make in files.items():
+                self.add(name, make)
         else:
-            self.children[name] = child
+            self.children[", ".join(files)] = child
 
-    def _write_apart(self, name: str, make: Maker, _send: apart.Send) -> Written:
+    def _write_apart(self, files: dict[str, Maker], _send: apart.Send) -> dict[str, Written]:
         try:
-            return self._write(name, make)
+            return {name: self._write(name, make) for name, make in files.items()}
         except OSError as exc:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"
@@ -753,12 +752,12 @@ class Output:
 
     def written(self) -> dict[str, Written]:
         """Every file added, once written: its size and SHA-256 (raises what making or
-        writing one raised)."""
-        for name in list(self.children):
-            outcome = self.children[name].outcome(f"making {name}")
-            del self.children[name]
-            assert isinstance(outcome, Written)
-            self.forked[name] = outcome
+        writing one raised, here or in a forked child)."""
+        for names in list(self.children):
+            outcome = self.children[names].outcome(f"making {names}")
+            del self.children[names]
+            assert isinstance(outcome, dict)
+            self.forked.update(outcome)
         try:
             return {**self.forked, **{name: f.result() for name, f in self.files.items()}}
         except OSError as exc:

@@ -32,7 +32,7 @@ import stat
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Final
 
@@ -84,6 +84,10 @@ class Kind:
     @cached_property
     def _by_name(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
+
+    @cached_property
+    def field_names(self) -> frozenset[str]:
+        return frozenset(self._by_name)
 
 
 def _common(*extra: Field) -> tuple[Field, ...]:
@@ -1282,7 +1286,7 @@ def _check_url(f: Field, text: str, where: _Where) -> None:
 
 def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
     """Check one value of field ``f`` and return it typed (refs stay strings, checked later)."""
-    kind = f.type.split(":", 1)[0]
+    kind = _type_kind(f.type)
     if kind == "any":
         return value
     if kind == "int":
@@ -1297,11 +1301,7 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
         return [_check_name(f, item, where) for item in items]
     if kind in ("refs", "sources", "urls"):
         items = value if isinstance(value, list) else [value]
-        one = Field(
-            f.name,
-            {"refs": "ref", "sources": "source", "urls": "url"}[kind]
-            + (":" + f.type.split(":", 1)[1] if ":" in f.type else ""),
-        )
+        one = _item_field(f.name, f.type)
         if not items and f.required:
             raise where.fail(f"{f.name} is an empty list", f"at least one {_describe_type(one)}")
         return [_check_scalar(one, item, where) for item in items]
@@ -1343,6 +1343,19 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
             "one of: " + ", ".join(f.values),
         )
     return text
+
+
+@cache
+def _type_kind(type_: str) -> str:
+    """``ref`` of ``ref:persons``: a field type's kind (asked for every value read)."""
+    return type_.split(":", 1)[0]
+
+
+@cache
+def _item_field(name: str, type_: str) -> Field:
+    """The field of one item of a list field (``refs:parties`` → ``ref:parties``)."""
+    kind, colon, target = type_.partition(":")
+    return Field(name, {"refs": "ref", "sources": "source", "urls": "url"}[kind] + colon + target)
 
 
 _LANG_EXPECTED = "a BCP 47 language tag, e.g. en, zh, ru, es, zh-Hans"
@@ -1397,7 +1410,7 @@ def _check_record(kind: Kind, raw: _Raw, path: Path, index: int) -> tuple[Record
     key = str(raw.values.get("id", "")) if kind.keyed else f"{index + 1}"
     record_label = f"record {index + 1}" + (f" (id {_clip(key)})" if kind.keyed and key else "")
     where = _Where(path, raw.line, record_label)
-    known = {f.name for f in kind.fields}
+    known = kind.field_names
     for name in raw.values:
         if name not in known:
             raise _Where(path, raw.lines.get(str(name), raw.line), record_label).fail(
