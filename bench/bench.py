@@ -21,7 +21,8 @@ times):
 - ``.venv/bin/python bench/bench.py --gil K [--repeat 3]``: whether pyoxigraph's load, a
   validation query and a Turtle dump at k = K let another thread run: each alone, then beside
   a thread counting in Python, and two of them in two threads against one after the other
-  (why the build makes its Python-only JSON-LD in a forked child, not in a thread).
+  (why the build validates and writes its files in threads). Run it on an idle machine: with
+  both cores busy elsewhere no thread can overlap, and pyoxigraph looks as if it held the GIL.
 - ``.venv/bin/python bench/bench.py --cli-median [--repeat 5]``: ``dialoguekg validate``,
   ``build``, ``query --list`` and ``--help`` on the real data, and whether each imports rdflib,
   pySHACL or pyoxigraph.

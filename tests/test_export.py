@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -172,54 +171,6 @@ def test_a_file_that_cannot_be_made_keeps_the_previous_output(tmp_path: Path) ->
         output.commit({})
     assert (out / "a.ttl").read_bytes() == b"1"
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left
-
-
-def test_files_made_in_a_forked_child_are_written_and_counted(tmp_path: Path) -> None:
-    """``Output.fork``: the child writes the files into the new folder and sends back their
-    sizes and checksums, which the parent lists with its own files."""
-    out = tmp_path / "dist"
-    parent = os.getpid()
-    with export.Output(out) as output:
-        output.fork({"a.ttl": lambda: str(os.getpid()).encode(), "t/b.csv": lambda: (b"x", b"y")})
-        output.add("c.ttl", lambda: b"3")
-        written = output.written()
-        output.commit({"SHA256SUMS": export.checksums(written)})
-    child = (out / "a.ttl").read_bytes()
-    assert child != str(parent).encode()  # made in another process
-    assert written == {
-        "a.ttl": export.digest(child),
-        "t/b.csv": export.digest(b"xy"),
-        "c.ttl": export.digest(b"3"),
-    }
-    assert (out / "t" / "b.csv").read_bytes() == b"xy"
-
-
-def test_a_forked_file_that_cannot_be_made_keeps_the_previous_output(tmp_path: Path) -> None:
-    out = tmp_path / "dist"
-    write(out, {"a.ttl": b"1", "SHA256SUMS": checksums_of({"a.ttl": b"1"})})
-
-    def broken() -> bytes:
-        raise ValueError("no such dump")
-
-    failure = r"dist: b.jsonld could not be made \(ValueError: no such dump"
-    with pytest.raises(DialogueKGError, match=failure), export.Output(out) as output:
-        output.fork({"b.jsonld": broken})
-        output.commit({})
-    assert (out / "a.ttl").read_bytes() == b"1"
-    assert [p.name for p in tmp_path.iterdir()] == ["dist"]
-
-
-def test_leaving_the_output_stops_its_forked_child(tmp_path: Path) -> None:
-    """An error before the forked files are collected: the child is killed and reaped, and
-    the new folder removed."""
-    with pytest.raises(RuntimeError), export.Output(tmp_path / "dist") as output:
-        output.fork({"slow.ttl": lambda: time.sleep(60) or b""})
-        (child,) = output.children.values()
-        raise RuntimeError("stopped")
-    assert child.status is not None  # reaped
-    with pytest.raises(ProcessLookupError):
-        os.kill(child.pid, 0)
-    assert [p.name for p in tmp_path.iterdir()] == []
 
 
 def test_write_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import apart, nt, tables
+from . import nt, tables
 from .errors import DialogueKGError, ProjectError
 from .graph import Built
 from .release import RELEASES, Release
@@ -138,14 +138,13 @@ def start(
     output: Output, built: Built, context: Mapping[str, Any], load: Callable[[], ox.Store]
 ) -> ox.Store:
     """Start making every file of ``makers`` into ``output`` as ``build`` does, and return the
-    store ``load`` makes (``Built.dataset``). pyoxigraph holds the GIL while it loads, queries
-    and writes (``bench/bench.py --gil``), so work beside it in a thread only takes turns with
-    it: the JSON-LD, Python from end to end, is made from the build's lines in a forked child
-    (``Output.fork``) while ``load`` runs here. The other dumps and the tables are made in
-    threads while the caller validates, overlapping their hashing and file writes: made in a
-    forked child too, they took about as long and the two processes' memory added up to more
-    than 1.2 GB at a million triples, a child that reads the store copying much of it."""
-    output.fork({JSONLD: partial(jsonld_of, built, context)})
+    store ``load`` makes (``Built.dataset``): JSON-LD (Python) first, from the build's lines,
+    while ``load`` runs without the GIL; then the other dumps and the tables, which
+    pyoxigraph's writers and queries make largely without the GIL, while the caller validates.
+    (Made in forked processes instead, at a million triples they took as long, the two cores
+    being busy anyway, and their memory added up to 1.5 GB; the JSON-LD alone in a forked
+    child took as long too, with the same peak, in runs interleaved with this code.)"""
+    output.add(JSONLD, partial(jsonld_of, built, context))
     store = load()
     files = makers(built, store, context)
     del files[JSONLD]
@@ -669,11 +668,11 @@ def _ready(content: Content) -> Maker:
 
 class Output:
     """An output folder being replaced, atomically: its files are made and written into a fresh
-    hidden folder beside it, in threads (hashing and file writes run without the GIL) or in
-    forked children (``fork``), each hashed once as it is written and then dropped; ``commit``
-    adds the last files and puts the folder in place of ``out_dir``. Leaving the ``with`` block
-    without a commit (an error, a graph that does not conform) stops the children and removes
-    the new folder: the previous output stays as it was.
+    hidden folder beside it, two at a time in threads (pyoxigraph's writers, hashing and file
+    writes run without the GIL, so they overlap the validation), each hashed once as it is
+    written and then dropped; ``commit`` adds the last files and puts the folder in place of
+    ``out_dir``. Leaving the ``with`` block without a commit (an error, a graph that does not
+    conform) removes the new folder: the previous output stays as it was.
 
     Refuses (DialogueKGError) a folder holding files dialoguekg did not write."""
 
@@ -696,16 +695,12 @@ class Output:
         self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
         self.files: dict[str, Future[Written]] = {}
-        self.children: dict[str, apart.Child] = {}
-        self.forked: dict[str, Written] = {}
 
     def __enter__(self) -> Output:
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            for child in self.children.values():
-                child.stop()
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
@@ -713,26 +708,6 @@ class Output:
     def add(self, name: str, make: Maker) -> None:
         """Make the file ``name`` (a path under the folder) and write it, in a thread."""
         self.files[name] = self.pool.submit(self._write, name, make)
-
-    def fork(self, files: Mapping[str, Maker]) -> None:
-        """Make the ``files`` and write them, one after the other, in a child process forked
-        for them (``apart``), on a core of its own: pyoxigraph holds the GIL while it loads,
-        queries and writes (``bench/bench.py --gil``), so threads beside it only take turns
-        with it. In threads where the system cannot fork."""
-        child = apart.start(partial(self._write_apart, dict(files)))
-        if child is None:
-            for name, make in files.items():
-                self.add(name, make)
-        else:
-            self.children[", ".join(files)] = child
-
-    def _write_apart(self, files: dict[str, Maker], _send: apart.Send) -> dict[str, Written]:
-        try:
-            return {name: self._write(name, make) for name, make in files.items()}
-        except OSError as exc:
-            raise DialogueKGError(
-                f"cannot write {self.out_dir}: {exc}; the previous output is kept"
-            ) from exc
 
     def _write(self, name: str, make: Maker) -> Written:
         try:
@@ -752,14 +727,9 @@ class Output:
 
     def written(self) -> dict[str, Written]:
         """Every file added, once written: its size and SHA-256 (raises what making or
-        writing one raised, here or in a forked child)."""
-        for names in list(self.children):
-            outcome = self.children[names].outcome(f"making {names}")
-            del self.children[names]
-            assert isinstance(outcome, dict)
-            self.forked.update(outcome)
+        writing one raised)."""
         try:
-            return {**self.forked, **{name: f.result() for name, f in self.files.items()}}
+            return {name: future.result() for name, future in self.files.items()}
         except OSError as exc:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"

@@ -13,6 +13,7 @@ SHACL: https://www.w3.org/TR/shacl/
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -115,11 +116,13 @@ def validate(
     return the readable report; never raises for non-conformance."""
     if engine not in ENGINES:
         raise ProjectError(f"unknown validation engine {engine!r}; choose one of {ENGINES}")
-    if engine == "fast":
-        raw = compiled_shapes(shapes_file).validate(data)
-    else:
-        raw = _pyshacl(data, shapes_file)
-    raw += disagreements(data)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        disagreeing = pool.submit(disagreements, data)
+        if engine == "fast":
+            raw = compiled_shapes(shapes_file).validate(data)
+        else:
+            raw = _pyshacl(data, shapes_file)
+        raw += disagreeing.result()
     names = _Names(data)
     findings = [_finding(r, names, origins or {}) for r in raw]
     return Report(tuple(sorted(findings, key=lambda f: (f.severity != "Violation", f))))
