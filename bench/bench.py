@@ -663,8 +663,9 @@ GROUP BY ?this HAVING (COUNT(DISTINCT ?value) != 1)"""
 def gil(k: int, source: Path, repeat: int) -> None:
     """Does pyoxigraph let other threads run while it works? For its load, a validation query
     and a Turtle dump at k = K: seconds alone; seconds beside a Python thread counting, and
-    how fast that thread counted against alone (1.0: it ran freely; 0.5: they took turns);
-    two at once in two threads against one after the other (1.0: no overlap)."""
+    how fast that thread counted against alone (about 1: it ran freely; about 0: pyoxigraph
+    held the GIL); two at once in two threads against one after the other (1.0: no overlap,
+    0.5: full overlap)."""
     import pyoxigraph as ox
 
     from dialoguekg import graph, sources
@@ -685,7 +686,7 @@ def gil(k: int, source: Path, repeat: int) -> None:
     def dump() -> object:
         return store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
 
-    free = _count_rate(lambda: time.sleep(1.0))
+    free = statistics.median(_count_rate(lambda: time.sleep(1.0)) for _ in range(repeat))
     rows = []
     for name, work in (("load", load), ("validation query", query), ("Turtle dump", dump)):
         alone = median_seconds(work, repeat)

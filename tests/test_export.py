@@ -232,13 +232,14 @@ def test_jsonld_writer_keeps_every_kind_of_term(project: Project) -> None:
 def test_jsonld_writer_takes_the_longest_prefix_that_is_one() -> None:
     """The longest prefix that fits wins, prefixes being looked up by the IRI's head (up to
     its last ``/`` or ``#``); a term whose IRI does not end with a gen-delim is no prefix
-    (JSON-LD 1.1), one ending with ``:`` is, and a local part starting with ``//`` falls back
-    to a shorter prefix."""
+    (JSON-LD 1.1), nor is ``@vocab``, one ending with ``:`` is, and a local part starting with
+    ``//`` falls back to a shorter prefix."""
     context = {
         "ex": "http://ex.org/",
         "item": "http://ex.org/item-",
         "deep": "http://ex.org/a/",
         "u": "urn:x:",
+        "@vocab": "http://ex.org/",
         "name": {"@id": "ex:name"},
         "knows": {"@id": "ex:knows", "@type": "@id"},
     }
@@ -249,13 +250,14 @@ def test_jsonld_writer_takes_the_longest_prefix_that_is_one() -> None:
         "<http://ex.org/item-5> <http://ex.org/knows> <urn:x:y> .",
         "<http://ex.org/item-5> <http://ex.org/other> <http://ex.org/a//c> .",
         "<http://ex.org/item-5> <http://ex.org/other> <http://ex.org///z> .",
+        "<http://ex.org/item-5> <http://ex.org/other> <http://ex.org/a///c> .",
         "<http://ex.org/item-5> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> _:y .",
     ]
     document = json.loads(export.jsonld(lines, context))
     assert document["@graph"] == [
         {
             "@id": "ex:item-5",
-            "ex:other": [{"@id": "deep:/c"}, {"@id": "http://ex.org///z"}],
+            "ex:other": [{"@id": "deep:/c"}, {"@id": "ex:a///c"}, {"@id": "http://ex.org///z"}],
             "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": {"@id": "_:y"},
             "knows": ["_:x", "deep:b", "u:y"],
             "name": "five",

@@ -173,16 +173,10 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         # Cameroon People's Democratic Movement has one since the sixth identifier pass)
         "party/communist-party-of-britain",
         "party/justice-party-mauritania",
-        # first named by the sixth participants pass; not looked up in Party Facts yet
+        # first named by the sixth participants pass; not looked up in Party Facts
         "party/belaya-rus",
-        "party/liberal-democratic-party-of-belarus",
-        "party/republican-party-of-labour-and-justice",
         "party/popular-front-for-the-liberation-of-palestine",
-        "party/democratic-front-for-the-liberation-of-palestine",
         "party/palestinian-popular-struggle-front",
-        "party/egyptian-social-democratic-party",
-        "party/funcinpec",
-        "party/national-party-of-honduras",
     }
 
 

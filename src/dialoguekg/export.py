@@ -270,13 +270,18 @@ class _Compactor:
     """The context's prefixes and terms, applied to IRIs, properties and values."""
 
     def __init__(self, context: Mapping[str, Any]) -> None:
-        # A term is a prefix if its IRI ends with a gen-delim character (JSON-LD 1.1, "prefix
-        # flag"): "http://ex.org/item-" is not one, and "item:5" would read as an absolute IRI.
+        # A simple term is a prefix if its IRI ends with a gen-delim character (JSON-LD 1.1,
+        # "prefix flag"): "http://ex.org/item-" is not one ("item:5" would read as an absolute
+        # IRI), nor is a keyword ("@vocab") or a term that is itself a compact IRI or an IRI.
         self.prefixes = sorted(
             (
                 (name, iri)
                 for name, iri in context.items()
-                if isinstance(iri, str) and iri[-1:] in _GEN_DELIMS
+                if isinstance(iri, str)
+                and iri[-1:] in _GEN_DELIMS
+                and not name.startswith("@")
+                and ":" not in name
+                and "/" not in name
             ),
             key=lambda item: -len(item[1]),
         )

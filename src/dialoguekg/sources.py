@@ -1078,9 +1078,9 @@ class _Composer:
     def scalar(self, event: yaml.ScalarEvent, line: int) -> Any:
         """The typed value of a scalar: text, or a number, boolean or null as YAML 1.1 says."""
         text = event.value
-        # The file's characters are checked already: only a double-quoted escape ("\0") or
-        # a CR can put another into a value.
-        bad = _NOT_IN_VALUE.search(text) if event.style == '"' or "\r" in text else None
+        # The file's characters are checked already, and the parser turns a raw CR into a
+        # line break: only a double-quoted escape ("\0", "\r") can put another into a value.
+        bad = _NOT_IN_VALUE.search(text) if event.style == '"' else None
         if bad:
             raise self.fail(
                 line,
