@@ -85,10 +85,6 @@ class Kind:
     def _by_name(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 
-    @cached_property
-    def field_names(self) -> frozenset[str]:
-        return frozenset(self._by_name)
-
 
 def _common(*extra: Field) -> tuple[Field, ...]:
     """The fields every named kind has; its ``source`` may be one source or a list."""
@@ -1286,7 +1282,7 @@ def _check_url(f: Field, text: str, where: _Where) -> None:
 
 def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
     """Check one value of field ``f`` and return it typed (refs stay strings, checked later)."""
-    kind = _type_kind(f.type)
+    kind = f.type.split(":", 1)[0]
     if kind == "any":
         return value
     if kind == "int":
@@ -1343,12 +1339,6 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
             "one of: " + ", ".join(f.values),
         )
     return text
-
-
-@cache
-def _type_kind(type_: str) -> str:
-    """``ref`` of ``ref:persons``: a field type's kind (asked for every value read)."""
-    return type_.split(":", 1)[0]
 
 
 @cache
@@ -1410,7 +1400,7 @@ def _check_record(kind: Kind, raw: _Raw, path: Path, index: int) -> tuple[Record
     key = str(raw.values.get("id", "")) if kind.keyed else f"{index + 1}"
     record_label = f"record {index + 1}" + (f" (id {_clip(key)})" if kind.keyed and key else "")
     where = _Where(path, raw.line, record_label)
-    known = kind.field_names
+    known = kind._by_name
     for name in raw.values:
         if name not in known:
             raise _Where(path, raw.lines.get(str(name), raw.line), record_label).fail(
