@@ -173,7 +173,8 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         # Cameroon People's Democratic Movement has one since the sixth identifier pass)
         "party/communist-party-of-britain",
         "party/justice-party-mauritania",
-        # first named by the sixth participants pass; not looked up in Party Facts
+        # first named by the sixth participants pass; no line of them in Party Facts (seventh
+        # identifier pass: git grep of the whole mirror)
         "party/belaya-rus",
         "party/popular-front-for-the-liberation-of-palestine",
         "party/palestinian-popular-struggle-front",
