@@ -178,6 +178,10 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/belaya-rus",
         "party/popular-front-for-the-liberation-of-palestine",
         "party/palestinian-popular-struggle-front",
+        # first named by the seventh participants pass; no line of them in Party Facts (the
+        # other three found there: data/ids.yaml)
+        "party/thai-sang-thai-party",
+        "party/solidarite-et-progres",
     }
 
 
