@@ -526,6 +526,23 @@ MALFORMED = [
     ("/reconcile/preview?id=%00", 404),
     ("/classes/%00", 404),
     ("/dumps/..%2Fpyproject.toml", 404),
+    # numbers longer than Python converts (4,300 digits)
+    ("/search?q=xi&limit=" + "1" * 5000, 400),
+    ("/search.json?q=xi&page=" + "9" * 4400, 400),
+    ("/id/person/xi-jinping.ttl?page=" + "1" * 4301, 400),
+    ("/id/person/xi-jinping.ttl?page=" + "0" * 4400 + "2", 200),
+    # a lone surrogate, which cannot be written back as UTF-8
+    ("/reconcile?queries=" + quote('{"\\ud800": {"query": "china"}}'), 400),
+    ("/reconcile?queries=" + quote(json.dumps({"q": {"query": "\ud800"}})), 400),
+    # percent-encoded bytes that are not UTF-8
+    ("/sparql?query=ASK%7B%7D%23%ff", 400),
+    ("/reconcile/suggest/entity?prefix=a&callback=f%ff", 400),
+    # more property constraints than a query may hold
+    (
+        "/reconcile?queries="
+        + quote(json.dumps({"q": {"query": "xi", "properties": [{"pid": "c", "v": "x"}] * 21}})),
+        400,
+    ),
 ]
 
 
@@ -539,6 +556,52 @@ def test_malformed_requests_get_a_message_not_a_traceback(server: Server) -> Non
         deep = urlencode({"queries": "[" * 100_000}).encode()
         status, text, _ = server.request("POST", "/reconcile", deep, form)
         assert status == 400 and "queries is" in text
+
+
+def test_form_bodies_of_many_fields_are_refused_before_parsing(server: Server) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = b"a=b&" * 249_000  # 996 kB, under the body limit: 249,000 fields to parse
+    answers: list[tuple[int, str]] = []
+
+    def post(path: str) -> None:
+        status, text, _ = server.request("POST", path, body, form)
+        answers.append((status, text))
+
+    with watched(server):
+        posts = [threading.Thread(target=post, args=(p,)) for p in ("/reconcile", "/sparql") * 6]
+        for thread in posts:
+            thread.start()
+        for thread in posts:
+            thread.join(timeout=60)
+    assert len(answers) == 12
+    assert all(status == 400 and "more than 100 fields" in text for status, text in answers)
+    assert not server.slow_health, server.slow_health
+
+
+def test_a_large_answer_as_html_is_cut_and_made_off_the_event_loop(server: Server) -> None:
+    columns = " ".join(f"?v{i}" for i in range(8))
+    binds = " ".join(f"BIND(?s AS ?v{i})" for i in range(8))
+    query = f"SELECT {columns} WHERE {{ ?s ?p ?o {binds} }} LIMIT 9999"
+    html = {"Accept": "text/html"}
+    answers: list[tuple[int, str]] = []
+
+    def ask() -> None:
+        path = "/sparql?" + urlencode({"query": query})
+        status, text, _ = server.request("GET", path, headers=html)
+        answers.append((status, text))
+
+    with watched(server):
+        asking = [threading.Thread(target=ask) for _ in range(4)]
+        for thread in asking:
+            thread.start()
+        for thread in asking:
+            thread.join(timeout=60)
+    assert [status for status, _ in answers] == [200] * 4
+    for _, text in answers:
+        assert "the first 1000 rows: the answer has more" in text
+        table = text.split('<table id="results">', 1)[1].split("</table>", 1)[0]
+        assert table.count("<tr>") == 1001  # the heading and the rows shown
+    assert not server.slow_health, server.slow_health
 
 
 def test_sigterm_ends_a_busy_server(dist: Path) -> None:

@@ -6,6 +6,8 @@ import http.client
 import json
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ from dialoguekg.web import app as serve
 from dialoguekg.web import conneg, worker
 from dialoguekg.web.settings import ServeSettings
 
-from .conftest import CASES, records_in, serving, write
+from .conftest import CASES, free_port, records_in, serving, write
 from .terms import DKG
 
 XI = "https://w3id.org/dialoguekg/id/person/xi-jinping"
@@ -737,6 +739,47 @@ def test_bad_base_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
         "--base '127.0.0.1:8000' is not a web base; expected http(s)://HOST/PATH/ ending in /"
         in (capsys.readouterr().err)
     )
+
+
+def test_a_public_url_that_is_no_iri_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--public-url", "http://::1:8000/"]) == 2
+    assert "--public-url 'http://::1:8000/' is not a usable IRI" in capsys.readouterr().err
+
+
+def test_an_ipv6_host_is_bracketed_in_the_public_url(dist: Path) -> None:
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "dialoguekg"), "serve", "--dist", str(dist)]
+    server = subprocess.Popen(
+        [*command, "--host", "::1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def get(path: str, accept: str) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("::1", port, timeout=10)
+        try:
+            connection.request("GET", path, headers={"Accept": accept})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, description = get("/sparql", "text/turtle")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.2)
+        assert status == 200 and f"<http://[::1]:{port}/sparql>" in description.decode()
+        ask = "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"})
+        status, answer = get(ask, "application/sparql-results+json")
+        assert status == 200 and json.loads(answer)["boolean"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_own_many_valued_properties_are_paged(dist: Path, project: Project) -> None:

@@ -130,6 +130,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_head", "16384", "bytes of a request line and headers (431)", ("serve",), "BYTES"),
     Setting("max_answer", "16000000", "bytes of one SPARQL answer (400)", ("serve",), "BYTES"),
     Setting("max_connections", "1024", "connections open at once (503 beyond)", ("serve",), "N"),
+    Setting("page_size", "50", "values per property on one page of a document", ("serve",), "N"),
+    Setting("search_hits", "100", "most hits one search may ask for (400 beyond)", ("serve",), "N"),
+    Setting("html_rows", "1000", "rows of a SPARQL answer shown as HTML", ("serve",), "N"),
     Setting(
         "cache_mib",
         "128",
@@ -327,6 +330,8 @@ def _built(args: argparse.Namespace) -> tuple[Project, Path]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the graph as Linked Data with a SPARQL endpoint (builds dist/ first if missing)."""
+    import pyoxigraph as ox
+
     from . import export
     from .web import app, server
     from .web.settings import ServeSettings
@@ -347,6 +352,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "max_head": int,
         "max_answer": int,
         "max_connections": int,
+        "page_size": int,
+        "search_hits": int,
+        "html_rows": int,
     }
     values: dict[str, Any] = {}
     for name, kind in numbers.items():
@@ -362,9 +370,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if allow not in ("yes", "no"):
         raise DialogueKGError(f"--allow-service {allow!r} is not known; choose yes or no")
     host, port = _setting(args, "host") or "127.0.0.1", values.pop("port")
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, bracketed as in a URL
     public_url = _web_base(_setting(args, "public_url"), "--public-url") or (
-        f"http://{host}:{port}/"
+        f"http://{shown}:{port}/"
     )
+    try:  # the endpoint's base IRI: every query resolves its relative IRIs against it
+        ox.NamedNode(public_url + "sparql")
+    except ValueError as exc:
+        raise DialogueKGError(f"--public-url {public_url!r} is not a usable IRI ({exc})") from exc
     settings = ServeSettings(
         **values, base=_base(args), allow_service=allow == "yes", public_url=public_url
     )

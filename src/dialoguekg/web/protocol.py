@@ -30,6 +30,22 @@ class Refused(RequestError):
     """A request the server refuses (4xx), with a message for the client."""
 
 
+#: Fields of a query string or form body parsed at most (on the event loop: counting them is
+#: cheap, parsing a million of them is not); a SPARQL or reconciliation request has a handful.
+MAX_FIELDS = 100
+
+
+def form_fields(text: str, what: str, *, blanks: bool = True) -> dict[str, list[str]]:
+    """The fields of a query string or form body (``blanks``: empty ones too); Refused (400)
+    when there are more than ``MAX_FIELDS`` or a percent-encoded value is not UTF-8."""
+    try:
+        return parse_qs(text, keep_blank_values=blanks, errors="strict", max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError as exc:
+        raise Refused(400, f"the {what} is not UTF-8 once decoded ({exc.reason})") from exc
+    except ValueError:
+        raise Refused(400, f"the {what} has more than {MAX_FIELDS} fields") from None
+
+
 @dataclass(frozen=True)
 class ProtocolRequest:
     """A query with the dataset the protocol request names (empty: the store's own)."""
@@ -43,9 +59,10 @@ async def read_protocol(request: Request) -> ProtocolRequest:
     """The query and dataset of a SPARQL Protocol request; raises Refused for what the
     protocol refuses or what is malformed."""
     try:  # the raw query string, as Starlette's URL would give it, without building the URL
-        params = parse_qs(request.scope["query_string"].decode(), keep_blank_values=True)
+        raw = request.scope["query_string"].decode()
     except UnicodeDecodeError as exc:
         raise Refused(400, f"the query string is not UTF-8 ({exc.reason})") from exc
+    params = form_fields(raw, "query string")
     if "update" in params or "using-graph-uri" in params or "using-named-graph-uri" in params:
         raise Refused(403, READ_ONLY)
     queries = params.get("query", [])
@@ -66,7 +83,7 @@ async def read_protocol(request: Request) -> ProtocolRequest:
                 raise Refused(400, "a query in the body and in the URL at once")
             queries = [body]
         elif media == "application/x-www-form-urlencoded":
-            form = parse_qs(body, keep_blank_values=True)
+            form = form_fields(body, "request body")
             if "update" in form:
                 raise Refused(403, READ_ONLY)
             queries = queries + form.get("query", [])

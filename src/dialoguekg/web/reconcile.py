@@ -130,6 +130,7 @@ def score(
 
 
 MAX_NAME = 200  # characters of a name to match: similarity is quadratic in the length
+MAX_PROPERTIES = 20  # property constraints of one query: each is matched against every candidate
 
 
 def checked(query: object) -> dict[str, Any]:
@@ -151,6 +152,8 @@ def checked(query: object) -> dict[str, Any]:
         raise ValueError(
             "properties must be a list of {pid, v} objects, v a short string or {id: string}"
         )
+    if len(properties) > MAX_PROPERTIES:
+        raise ValueError(f"{len(properties)} properties; a query takes at most {MAX_PROPERTIES}")
     return query
 
 

@@ -26,6 +26,8 @@ class ServeSettings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's head and body
     reconcile_batch: int = 50  # queries in one reconciliation batch
     page_size: int = 50  # values per property on a document's page
+    search_hits: int = 100  # most hits one search may ask for (its limit parameter)
+    html_rows: int = 1_000  # rows of a SPARQL answer shown on the HTML page (all in the formats)
     cache_mib: int = 128  # MiB of rendered documents and SPARQL answers kept per build
     allow_service: bool = False  # let SPARQL SERVICE call other servers
     base: str | None = None  # web base the graph's IRIs are rewritten to in documents

@@ -86,6 +86,7 @@ class Worker:
             stdout=subprocess.PIPE,
             close_fds=True,
             bufsize=0,
+            env={**os.environ, "RUST_BACKTRACE": "0"},  # a worker out of memory: one line
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin, self.stdout = self.process.stdin, self.process.stdout
