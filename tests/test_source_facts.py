@@ -189,6 +189,7 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         "party/pakistan-peoples-party",
         "party/pdp-laban",
         "party/modern-revolutionary-party",
+        "party/dominican-liberation-party",
     }
 
 
