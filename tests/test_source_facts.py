@@ -188,8 +188,6 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         # first named by the ninth participants pass; the page does not say which Belgian
         # socialist party it means (the other five: data/ids.yaml)
         "party/socialist-party-belgium",
-        # first named by the tenth participants pass; no ids looked up yet
-        "party/frente-amplio",
     }
 
 
