@@ -79,8 +79,11 @@ def test_claim_backed_fields_and_shapes_list_the_same_predicates(project: Projec
             URIRef("http://www.w3.org/ns/shacl#select"),
         )
     )
-    listed = set(re.findall(r"\b(schema|dkg|owl):(\w+)", query.split("IN (", 1)[1].split(")")[0]))
-    assert {str(PREFIXES[p]) + n for p, n in listed} == fields
+    # one pattern per property, each binding ?path to its own property
+    patterns = re.findall(r"\{ \$this (\w+):(\w+) \?value BIND \((\w+):(\w+) AS \?path\) \}", query)
+    assert all((p, n) == (bp, bn) for p, n, bp, bn in patterns)
+    assert {str(PREFIXES[p]) + n for p, n, _, _ in patterns} == fields
+    assert len(patterns) == len(fields)
 
 
 def test_shapes_and_ontology_parse_as_turtle() -> None:
