@@ -369,7 +369,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     allow = (_setting(args, "allow_service") or "no").lower()
     if allow not in ("yes", "no"):
         raise DialogueKGError(f"--allow-service {allow!r} is not known; choose yes or no")
-    host, port = _setting(args, "host") or "127.0.0.1", values.pop("port")
+    host = (_setting(args, "host") or "127.0.0.1").removeprefix("[").removesuffix("]")
+    port = values.pop("port")
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address, bracketed as in a URL
     public_url = _web_base(_setting(args, "public_url"), "--public-url") or (
         f"http://{shown}:{port}/"
@@ -384,7 +385,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     project, dist = _built(args)
     context = export.load_context(project.context_file)
     application = app.create_asgi(dist, project.queries_dir, context, settings)
-    _progress(f"serving {dist} at http://{host}:{port}/ (SPARQL at /sparql)")
+    _progress(f"serving {dist} at http://{shown}:{port}/ (SPARQL at /sparql)")
     server.run(application, host, port, settings)
     return 0
 

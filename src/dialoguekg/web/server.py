@@ -25,7 +25,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.limit:
+        digits = declared.lstrip(b"0")  # the length first: Python converts at most 4,300 digits
+        too_long = len(digits) > len(str(self.limit))
+        if not declared.isdigit() or too_long or int(digits or b"0") > self.limit:
             await self._refuse(send, declared)
             return
         seen = 0
