@@ -69,9 +69,8 @@ def whole_number(request: Request, name: str, default: int, top: int) -> int:
     if raw is None or raw == "":
         return default
     digits = raw.lstrip("0")  # the length first: Python converts at most 4,300 digits
-    if not (raw.isascii() and raw.isdigit()) or len(digits) > len(str(top)):
-        raise Refused(400, f"{name} must be a whole number from 1 to {top:,}, not {raw[:40]!r}")
-    number = int(digits or "0")
+    fits = raw.isascii() and raw.isdigit() and len(digits) <= len(str(top))
+    number = int(digits or "0") if fits else 0
     if not 1 <= number <= top:
         raise Refused(400, f"{name} must be a whole number from 1 to {top:,}, not {raw[:40]!r}")
     return number
