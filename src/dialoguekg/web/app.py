@@ -54,9 +54,10 @@ CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){0,4}")
 MAX_PAGE = 1_000_000
 MAX_SEARCH = 200  # characters of search text kept
 MAX_KEY = 4096  # characters of a GET SPARQL request's query string and Accept that are kept
-#: Queries up to this many characters are checked on the event loop, longer ones in a thread
-#: (a lookup of 131 characters: 0.02 ms; the slowest 300-character inputs tried, 0.25 ms; a
-#: 983-character query built against the lexer took 3.8 ms, hence no more than 300).
+#: Queries up to this many characters (a lookup's length) are checked on the event loop,
+#: where that costs less than handing them to a thread; the lexer's worst inputs grow with
+#: their length (the second review built a 983-character one it read slowly), so longer
+#: queries are checked in a thread.
 INLINE_CHECK = 300
 CACHE_CONTROL = ("Cache-Control", "public, max-age=300")
 #: Functions whose value differs between two evaluations: answers using them are not kept.

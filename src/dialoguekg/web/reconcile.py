@@ -148,12 +148,12 @@ def checked(query: object) -> dict[str, Any]:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100:
         raise ValueError("limit must be a whole number from 0 to 100")
     properties = query.get("properties") or []
+    if isinstance(properties, list) and len(properties) > MAX_PROPERTIES:
+        raise ValueError(f"{len(properties)} properties; a query takes at most {MAX_PROPERTIES}")
     if not isinstance(properties, list) or not all(_property(p) for p in properties):
         raise ValueError(
             "properties must be a list of {pid, v} objects, v a short string or {id: string}"
         )
-    if len(properties) > MAX_PROPERTIES:
-        raise ValueError(f"{len(properties)} properties; a query takes at most {MAX_PROPERTIES}")
     return query
 
 
