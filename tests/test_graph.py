@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,11 @@ from rdflib import Graph, Literal
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, XSD
 
+from dialoguekg import apart, sources
 from dialoguekg import graph as graph_stage
-from dialoguekg import sources
 from dialoguekg.project import Compiled
 
-from .conftest import CASES, records_in
+from .conftest import CASES, ROOT, records_in
 from .terms import DKG, ID, SCHEMA
 
 GOLDEN = sorted(p for p in CASES.iterdir() if (p / "expected.ttl").is_file())
@@ -65,6 +66,34 @@ def test_deprecated_claim_never_shows(tmp_path: Path) -> None:
     assert len(list(g.subjects(DKG.rank, DKG.DeprecatedRank))) == 1
 
 
+def test_the_build_split_over_two_processes_makes_the_same_graph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From APART_FROM records on, the claims are built in a forked child (``apart``) while the
+    records' nodes are built here: the document, its count, the origins (in order) and the
+    conflicts are those of the build in one process; the lines are sorted and unique."""
+    data = sources.load(ROOT / "data")
+    alone = graph_stage.build(data)
+    forked: list[object] = []
+    start = apart.start
+
+    def spy(work: Callable[[apart.Send], object]) -> apart.Child | None:
+        child = start(work)
+        forked.append(child)
+        return child
+
+    monkeypatch.setattr(apart, "start", spy)
+    monkeypatch.setattr(graph_stage, "APART_FROM", 0)
+    split = graph_stage.build(data)
+    assert forked and forked[0] is not None
+    assert split.document == alone.document
+    assert (split.count, split.conflicts) == (alone.count, alone.conflicts)
+    assert list(split.origins.items()) == list(alone.origins.items())
+    lines = alone.document.split(b"\n")
+    assert lines[-1] == b"" and lines[:-1] == sorted(set(lines[:-1]))
+    assert alone.count == len(lines) - 1 == len(alone.graph)
+
+
 def test_iris_are_the_documented_readable_ones(compiled: Compiled) -> None:
     g = compiled.built.graph
     for iri, cls in [
@@ -91,8 +120,7 @@ def test_real_data_counts(compiled: Compiled) -> None:
 def test_every_node_minted_from_a_record_knows_its_file_and_line(compiled: Compiled) -> None:
     origins = compiled.built.origins
     assert (
-        "persons.yaml:5 (person 'guo-yezhou' (Guo Yezhou))"
-        in origins[str(ID["person/guo-yezhou"])]
+        "persons.yaml:5 (person 'guo-yezhou' (Guo Yezhou))" in origins[str(ID["person/guo-yezhou"])]
     )
     minted = {
         str(s) for s in compiled.built.graph.subjects(RDF.type, None) if str(s).startswith(str(ID))

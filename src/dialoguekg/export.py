@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -122,14 +123,15 @@ def makers(built: Built, store: ox.Store, context: Mapping[str, Any]) -> dict[st
     build's store (``Built.dataset``) in its own stable order; JSON-LD by ``jsonld``.
     """
     prefixes = turtle_prefixes()
+    turtle = _Shared(lambda: _dump(store, ox.RdfFormat.TURTLE, prefixes, ox.DefaultGraph()), 2)
     files: dict[str, Maker] = {
         f"{BASE_NAME}.nt": lambda: built.document,
-        f"{BASE_NAME}.ttl": lambda: _dump(store, ox.RdfFormat.TURTLE, prefixes, ox.DefaultGraph()),
-        f"{BASE_NAME}.trig": lambda: _dump(store, ox.RdfFormat.TRIG, prefixes, None),
+        f"{BASE_NAME}.ttl": turtle,
         f"{BASE_NAME}.nq": lambda: (built.document, _ontology_quads(store)),
     }
     for table in tables.TABLES:
         files[table.file] = partial(tables.csv, table, store)
+    files[f"{BASE_NAME}.trig"] = lambda: _trig(store, turtle(), prefixes)
     files[JSONLD] = partial(jsonld_of, built, context)
     return files
 
@@ -151,6 +153,41 @@ def start(
     for name, make in files.items():
         output.add(name, make)
     return store
+
+
+class _Shared:
+    """A file's bytes made once for ``uses`` makers (TriG holds the Turtle dump), in whichever
+    thread asks first; dropped once each has had them."""
+
+    def __init__(self, make: Callable[[], bytes], uses: int) -> None:
+        self._make, self._uses = make, uses
+        self._value: bytes | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> bytes:
+        with self._lock:
+            value = self._make() if self._value is None else self._value
+            self._uses -= 1
+            self._value = value if self._uses > 0 else None
+            return value
+
+
+def _trig(store: ox.Store, turtle: bytes, prefixes: dict[str, str]) -> Content:
+    """The dataset as TriG, from the default graph's Turtle: pyoxigraph writes a dataset's
+    default graph in TriG as the same prefix lines and statements as in Turtle, so only the
+    ontology's named graph is written anew (a test holds the result to pyoxigraph's own TriG
+    dump, byte for byte). Where the two do not start alike, the whole dump is written."""
+    named = ox.serialize(
+        store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI)),
+        format=ox.RdfFormat.TRIG,
+        prefixes=prefixes,
+    )
+    head = 0
+    while turtle.startswith(b"@prefix ", head):
+        head = turtle.index(b"\n", head) + 1
+    if not named or not head or not named.startswith(turtle[:head]):
+        return _dump(store, ox.RdfFormat.TRIG, prefixes, None)
+    return bytes(named), turtle[head:]
 
 
 def _dump(

@@ -18,13 +18,13 @@ import datetime as dt
 import hashlib
 import io
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from . import nt, verdicts
+from . import apart, nt, verdicts
 from .sources import (
     CLAIM_QUALIFIERS,
     DEFAULT_LINK_PREDICATE,
@@ -135,24 +135,67 @@ class Built:
         return Graph().parse(data=self.document, format="nt")
 
 
+#: From this many records on, ``build`` makes the claims' triples in a forked process while
+#: this one makes the records' nodes (the two halves of the work, on two cores); below, the
+#: fork and the lines sent back cost more than they save (``bench/bench.py --scale-table``).
+APART_FROM = 20_000
+
+#: Kinds whose records are not nodes of their own: claims, links, labels and ids.
+_NOT_NODES = frozenset({"claims", "links", "labels", "ids"})
+
+
 def build(data: SourceData) -> Built:
-    """Turn the records of ``data`` into a graph (pure: reads nothing, writes nothing)."""
-    lines: set[str] = set()
-    origins: dict[str, str] = {}
+    """Turn the records of ``data`` into a graph (reads nothing, writes nothing)."""
     labels = _labels(data)
-    for record in data.all():
-        if record.kind in ("claims", "links", "labels", "ids"):
-            continue
+    records = [record for record in data.all() if record.kind not in _NOT_NODES]
+    claims = None
+    if len(records) >= APART_FROM:
+        claims = apart.start(lambda _: _sent(*_claims(data, labels)))
+    node_lines, origins = _nodes(records, labels)
+    if claims is None:
+        claim_lines, claim_origins, conflicts = _claims(data, labels)
+    else:
+        sent = cast(_Sent, claims.outcome("building the claims"))
+        text, claim_origins, conflicts = sent
+        claim_lines = text.split(b"\n")  # sent as one text: a list of lines pickles slowly
+        del text, sent
+    origins.update(claim_origins)
+    document, count = _document(node_lines, claim_lines)
+    return Built(document, count, origins, conflicts)
+
+
+def _nodes(records: list[Record], labels: dict[str, str]) -> tuple[list[bytes], dict[str, str]]:
+    """The lines of the records' own nodes (every kind but claims, links, labels and ids),
+    sorted in reverse and unique, and where each node came from."""
+    lines: set[bytes] = set()
+    origins: dict[str, str] = {}
+    for record in records:
         subject = node_of(record)
         origins[subject] = f"{record.origin} ({record.describe()})"
         s = nt.iri(subject)
-        lines.update(nt.line(s, p, o) for p, o in _record_triples(record, labels))
+        lines.update(nt.line(s, p, o).encode() for p, o in _record_triples(record, labels))
+    ordered = sorted(lines, reverse=True)
+    lines.clear()
+    return ordered, origins
+
+
+#: The lines of the claims, sorted in reverse and unique; each claim's origin; the conflicts.
+_Claims = tuple[list[bytes], dict[str, str], list[tuple[str, str]]]
+#: ``_Claims`` with the lines as one text, to be sent from a child.
+_Sent = tuple[bytes, dict[str, str], list[tuple[str, str]]]
+
+
+def _claims(data: SourceData, labels: dict[str, str]) -> _Claims:
+    """The claims' nodes, the plain triples they imply, the Wikidata links and labels, and the
+    (subject, predicate) facts on which two claims conflict, sorted."""
+    lines: set[bytes] = set()
+    origins: dict[str, str] = {}
     for record in data.records["labels"]:
-        lines.update(nt.line(*t) for t in _labels_from_wikidata(record))
+        lines.update(_encoded(_labels_from_wikidata(record)))
     claims = list(data.claims)
     for record in data.records["links"]:
         triples, claim = _link(record)
-        lines.update(nt.line(*t) for t in triples)
+        lines.update(_encoded(triples))
         claims.append(claim)
     claims.extend(_dataset_id(record) for record in data.records["ids"])
     rows = []
@@ -161,27 +204,50 @@ def build(data: SourceData) -> Built:
         origins[node] = f"{claim.origin} (claim on {claim.subject} {claim.field})"
         row, triples = _claim(claim, nt.iri(node), labels)
         rows.append(row)
-        lines.update(nt.line(*t) for t in triples)
+        lines.update(_encoded(triples))
     stated = _stated(rows)
     pairs = list(verdicts.conflicting_pairs(stated, frozenset(SET_VALUED)))
-    lines.update(nt.line(*t) for t in derive_plain_triples(rows))
-    lines.update(nt.line(*t) for t in conflict_triples(stated, pairs))
-    count = len(lines)
-    conflicts = sorted({(a.subject, a.predicate) for a, _ in pairs})
-    return Built(_document(lines), count, origins, conflicts)
-
-
-def _document(lines: set[str]) -> bytes:
-    """The lines sorted, one per line, as UTF-8 (emptying ``lines``). Each line is dropped as
-    it is written: at a million triples, the text held twice (as str and as bytes) was the
-    build's peak of memory."""
+    lines.update(_encoded(derive_plain_triples(rows)))
+    lines.update(_encoded(conflict_triples(stated, pairs)))
     ordered = sorted(lines, reverse=True)
     lines.clear()
+    return ordered, origins, sorted({(a.subject, a.predicate) for a, _ in pairs})
+
+
+def _sent(lines: list[bytes], origins: dict[str, str], conflicts: list[tuple[str, str]]) -> _Sent:
+    return b"\n".join(lines), origins, conflicts
+
+
+def _encoded(triples: Iterable[Triple]) -> Iterator[bytes]:
+    return (nt.line(*t).encode() for t in triples)
+
+
+def _document(first: list[bytes], second: list[bytes]) -> tuple[bytes, int]:
+    """Two lists of unique lines, each sorted in reverse, as one sorted document of unique
+    lines, and its number of lines (emptying both lists). Lines are sorted as UTF-8 bytes,
+    whose order is the code points' and which compare faster than str. Each chunk of lines is
+    dropped as it is written: at a million triples, the text held twice was the build's peak of
+    memory."""
+    merged = first + second
+    first.clear()
+    second.clear()
+    merged.sort(reverse=True)  # two sorted runs: one merge
+    last = None  # a line made by both halves is written once: keep the first of equal ones
+    ordered = [line for line in merged if line != last and (last := line) is not None]
+    del merged
+    count = len(ordered)
     document = io.BytesIO()
     while ordered:
-        document.write(ordered.pop().encode())
-        document.write(b"\n")
-    return document.getvalue()
+        chunk = ordered[-_CHUNK_LINES:]
+        del ordered[-_CHUNK_LINES:]
+        chunk.reverse()
+        chunk.append(b"")
+        document.write(b"\n".join(chunk))
+    return document.getvalue(), count
+
+
+#: Lines joined at a time by ``_document``.
+_CHUNK_LINES = 1 << 14
 
 
 # ---------------------------------------------------------------------------------------------
