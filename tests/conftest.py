@@ -168,7 +168,7 @@ def chrome_options(binary: str, profile: str) -> Any:
     return options
 
 
-def write(out: Path, files: dict[str, bytes | tuple[bytes, ...]]) -> None:
+def write(out: Path, files: dict[str, export.Content]) -> None:
     """Replace the folder ``out`` with exactly ``files``, as ``build`` writes its output."""
     with export.Output(out) as output:
         for name, content in files.items():

@@ -68,7 +68,7 @@ PUBLISHER = "The dialoguekg developers"
 
 #: A file's bytes, whole or in chunks written one after the other (the N-Quads dump is the
 #: N-Triples document and the ontology's quads: no copy of the first).
-Content = bytes | tuple[bytes, ...]
+Content = bytes | tuple[bytes | memoryview, ...]
 
 
 @dataclass(frozen=True)
@@ -119,19 +119,20 @@ def makers(built: Built, store: ox.Store, context: Mapping[str, Any]) -> dict[st
 
     Each quad is computed once: the build's sorted N-Triples lines are the ``.nt`` file, the
     same lines plus the ontology's with its graph name the ``.nq`` file (both sorted, so two
-    builds diff line by line); Turtle, TriG and the tables are written by pyoxigraph from the
-    build's store (``Built.dataset``) in its own stable order; JSON-LD by ``jsonld``.
+    builds diff line by line); Turtle and the tables are written by pyoxigraph from the
+    build's store (``Built.dataset``) in its own stable order, TriG from the Turtle and the
+    ontology's graph (``_trig``); JSON-LD by ``jsonld``.
     """
     prefixes = turtle_prefixes()
     turtle = _Shared(lambda: _dump(store, ox.RdfFormat.TURTLE, prefixes, ox.DefaultGraph()), 2)
     files: dict[str, Maker] = {
         f"{BASE_NAME}.nt": lambda: built.document,
         f"{BASE_NAME}.ttl": turtle,
+        f"{BASE_NAME}.trig": lambda: _trig(store, turtle(), prefixes),
         f"{BASE_NAME}.nq": lambda: (built.document, _ontology_quads(store)),
     }
     for table in tables.TABLES:
         files[table.file] = partial(tables.csv, table, store)
-    files[f"{BASE_NAME}.trig"] = lambda: _trig(store, turtle(), prefixes)
     files[JSONLD] = partial(jsonld_of, built, context)
     return files
 
@@ -187,7 +188,7 @@ def _trig(store: ox.Store, turtle: bytes, prefixes: dict[str, str]) -> Content:
         head = turtle.index(b"\n", head) + 1
     if not named or not head or not named.startswith(turtle[:head]):
         return _dump(store, ox.RdfFormat.TRIG, prefixes, None)
-    return bytes(named), turtle[head:]
+    return bytes(named), memoryview(turtle)[head:]
 
 
 def _dump(
