@@ -6,7 +6,8 @@ thing (a meeting, a party, a claim), keyed by the key in the thing's IRI (``meet
 the political-science datasets where the graph has them (Party Facts, ParlGov, the Manifesto
 Project, V-Party). A fact that has several values goes in a table of its own, one row per
 value (long form), except where sources disagree on a fact that has one value: the column then
-holds the lowest of the values the graph shows, and ``claims.csv`` holds every claim.
+holds the lowest of the values the graph shows, and ``claims.csv`` holds every claim. The
+sources a participation or membership cites share its one cell, their keys joined by a space.
 
 Each table is one constant SPARQL query on the build's store, made from the table's columns
 (no value from the data in its text), whose answer pyoxigraph writes as CSV itself: linear in
