@@ -192,7 +192,7 @@ def _document(lines: set[str]) -> bytes:
 
 def node_of(record: Record) -> str:
     """The IRI of a record: its kind's segment and key, or a readable derived key. A
-    participation's names its first source only, so that citing a second one later leaves
+    participation's key names its first source only, so that citing a second one later leaves
     its IRI as it was."""
     segment = IRI_SEGMENT[record.kind]
     if record.kind == "participations":
