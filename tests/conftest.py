@@ -35,6 +35,21 @@ def records_in(kind: str) -> int:
     return sum(len(yaml.safe_load(text) or []) for text in texts)
 
 
+def mini_with_two_sources(tmp_path: Path) -> Path:
+    """The mini data, with Ada Test's keynote and her state office each cited to a second
+    source after the one they cite there."""
+    data = tmp_path / "data"
+    shutil.copytree(CASES / "mini" / "data", data)
+    for name, old, new in (
+        ("participations.yaml", "keynote., source: src-a}", "keynote., source: [src-a, src-b]}"),
+        ("memberships.yaml", "2021-05-01, source: src-a}", "2021-05-01, source: [src-a, src-b]}"),
+    ):
+        text = (data / name).read_text(encoding="utf-8")
+        assert old in text
+        (data / name).write_text(text.replace(old, new), encoding="utf-8")
+    return data
+
+
 @pytest.fixture(scope="session")
 def project() -> Project:
     return Project(ROOT)

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import PROV, RDF, XSD
 
 from dialoguekg import apart, sources
 from dialoguekg import graph as graph_stage
 from dialoguekg.project import Compiled
 
-from .conftest import CASES, ROOT, records_in
+from .conftest import CASES, ROOT, mini_with_two_sources, records_in
 from .terms import DKG, ID, SCHEMA
 
 GOLDEN = sorted(p for p in CASES.iterdir() if (p / "expected.ttl").is_file())
@@ -139,3 +139,29 @@ def test_lines_are_read_whole_across_chunks(monkeypatch: pytest.MonkeyPatch) -> 
     for chunk in (1, 7, 64, len(document), 1 << 20):
         monkeypatch.setattr(graph_stage, "LINES_CHUNK", chunk)
         assert list(built.lines()) == document.decode().split("\n")[:-1]
+
+
+def test_a_participation_and_a_membership_cite_each_of_their_sources(tmp_path: Path) -> None:
+    """Each listed source is cited as one would be; the first stays in the participation's IRI,
+    which is the IRI it had with that one source, and the quote is stated once."""
+    keynote = ID["participation/session-2021-opening.ada-test.keynote-speaker.src-a"]
+    office = ID["membership/ada-president"]
+    one = graph_stage.build(sources.load(CASES / "mini" / "data")).graph
+    assert set(one.objects(keynote, PROV.wasDerivedFrom)) == {ID["source/src-a"]}
+    data = mini_with_two_sources(tmp_path)
+    two = graph_stage.build(sources.load(data)).graph
+    for node in (keynote, office):
+        assert set(two.objects(node, PROV.wasDerivedFrom)) == {
+            ID["source/src-a"],
+            ID["source/src-b"],
+        }
+    assert set(two.subjects(RDF.type, DKG.Participation)) == set(
+        one.subjects(RDF.type, DKG.Participation)
+    )
+    assert len(set(two.objects(keynote, DKG.quote))) == 1
+    # nothing else changes: the two graphs differ by the two second citations only
+    assert set(two - one) == {
+        (keynote, PROV.wasDerivedFrom, ID["source/src-b"]),
+        (office, PROV.wasDerivedFrom, ID["source/src-b"]),
+    }
+    assert not set(one - two)

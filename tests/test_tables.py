@@ -18,7 +18,7 @@ from dialoguekg import graph, sources, tables
 from dialoguekg.project import Compiled
 from dialoguekg.query import select
 
-from .conftest import CASES, records_in
+from .conftest import CASES, mini_with_two_sources, records_in
 
 DKG = "https://w3id.org/dialoguekg/def#"
 ID = "https://w3id.org/dialoguekg/id/"
@@ -27,6 +27,7 @@ PREFIX id: <{ID}>
 PREFIX schema: <http://schema.org/>
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
 """
 #: The class each table of things has one row for.
 CLASSES = {
@@ -106,6 +107,49 @@ def test_every_foreign_key_resolves(dist: Path) -> None:
             assert values <= known, (resource["name"], key["fields"], sorted(values - known)[:5])
             checked += len(values)
     assert checked > 1000
+
+
+@pytest.mark.parametrize("name", ["participations", "memberships"])
+def test_each_key_of_a_source_cell_resolves(dist: Path, compiled: Compiled, name: str) -> None:
+    """The source cell of a participation or membership joins its keys: no foreign key is
+    declared on it, so each key is checked here, and every citation is in a cell."""
+    resources = descriptor(dist)["resources"]
+    assert isinstance(resources, list)
+    (resource,) = [r for r in resources if r["name"] == name]
+    assert "source" not in [key["fields"] for key in resource["schema"].get("foreignKeys", [])]
+    known = {row["source"] for row in read(dist, "sources")}
+    cited = [
+        (row[name[:-1]], key)
+        for row in read(dist, name)
+        for key in row["source"].split(tables.SEPARATOR)
+    ]
+    assert {key for _, key in cited} <= known
+    (counted,) = ask(
+        compiled,
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a {CLASSES[name]} ; prov:wasDerivedFrom ?o }}",
+    )
+    assert len(cited) == len(set(cited)) == int(counted["n"]) > 0
+
+
+def test_a_record_citing_two_sources_keeps_one_row_with_both_keys(tmp_path: Path) -> None:
+    """A participation or membership citing two sources is one row; its source cell holds both
+    keys in alphabetical order (whatever the order in the data), joined by a space."""
+    data = mini_with_two_sources(tmp_path)
+    memberships = data / "memberships.yaml"
+    text = memberships.read_text(encoding="utf-8")
+    memberships.write_text(text.replace("[src-a, src-b]}", "[src-b, src-a]}"), encoding="utf-8")
+    store = graph.build(sources.load(data)).dataset()
+    cells = {}
+    for table in (tables.PARTICIPATIONS, tables.MEMBERSHIPS):
+        text = tables.csv(table, store).decode()
+        for row in csv.DictReader(io.StringIO(text, newline="")):
+            cells[row[table.key]] = row["source"]
+    assert cells == {
+        "meeting-2021.organisation-test-department.attendee.src-b": "src-b",
+        "session-2021-opening.ada-test.keynote-speaker.src-a": "src-a src-b",
+        "ada-chair": "src-a",
+        "ada-president": "src-a src-b",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))

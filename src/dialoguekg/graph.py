@@ -40,6 +40,7 @@ from .sources import (
     Record,
     SourceData,
     claim_qualifier,
+    first_source,
     participant_key,
 )
 from .vocab import (
@@ -256,12 +257,14 @@ _CHUNK_LINES = 1 << 14
 
 
 def node_of(record: Record) -> str:
-    """The IRI of a record: its kind's segment and key, or a readable derived key."""
+    """The IRI of a record: its kind's segment and key, or a readable derived key. A
+    participation's key names its first source only, so that citing a second one later leaves
+    its IRI as it was."""
     segment = IRI_SEGMENT[record.kind]
     if record.kind == "participations":
         v = record.values
-        key = ".".join((v["event"].replace("/", "-"), participant_key(v), v["role"], v["source"]))
-        return entity_iri(segment, key)
+        event, role, source = v["event"].replace("/", "-"), v["role"], first_source(record)
+        return entity_iri(segment, ".".join((event, participant_key(v), role, source)))
     return entity_iri(segment, record.key)
 
 

@@ -473,7 +473,7 @@ KINDS: dict[str, Kind] = {
                 Field("title_as_printed", "str", DKG.titleAsPrinted),
                 Field("quote", "str", DKG.quote),
                 Field("note", "text", RDFS.comment),
-                Field("source", "source", required=True),
+                Field("source", "sources", required=True),  # the quote is the first's
             ),
             cite=PROV.wasDerivedFrom,
         ),
@@ -490,7 +490,7 @@ KINDS: dict[str, Kind] = {
                 Field("positions", "refs:memberships", DKG.position),
                 Field("title_as_printed", "str", DKG.titleAsPrinted),
                 Field("quote", "str", DKG.quote),
-                Field("source", "source", required=True),
+                Field("source", "sources", required=True),  # the first is in the IRI
             ),
             keyed=False,
             cite=PROV.wasDerivedFrom,
@@ -1300,7 +1300,10 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
         one = _item_field(f.name, f.type)
         if not items and f.required:
             raise where.fail(f"{f.name} is an empty list", f"at least one {_describe_type(one)}")
-        return [_check_scalar(one, item, where) for item in items]
+        checked = [_check_scalar(one, item, where) for item in items]
+        if kind == "sources":
+            _check_once(f, checked, where)
+        return checked
     if isinstance(value, float):
         raise where.fail(
             f"{f.name} {_shown(value)} is a number",
@@ -1339,6 +1342,17 @@ def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
             "one of: " + ", ".join(f.values),
         )
     return text
+
+
+def _check_once(f: Field, keys: list[Any], where: _Where) -> None:
+    """A list of sources cites each once: a second mention would cite nothing more."""
+    seen: set[str] = set()
+    for key in keys:
+        if str(key) in seen:
+            raise where.fail(
+                f"{f.name} {_shown(str(key))} is listed twice", "each source of the list once"
+            )
+        seen.add(str(key))
 
 
 @cache
@@ -1472,7 +1486,9 @@ def _claims_of_field(
     return specs
 
 
-def _first_source(record: Record) -> str:
+def first_source(record: Record) -> str:
+    """The record's first source: the one its plain claim-backed values cite, the one a
+    participation's IRI names, the one its ``quote`` is from (``source`` may be a list)."""
     source = record.values["source"]
     return str(source[0] if isinstance(source, list) else source)
 
@@ -1593,7 +1609,7 @@ def load(directory: Path) -> SourceData:
         data.claims.extend(
             _claims_of_field(
                 record.ref,
-                _first_source(record),
+                first_source(record),
                 f,
                 claim_raw.values["value"],
                 claim_raw.line,
@@ -1678,11 +1694,11 @@ def _check_consistency(data: SourceData) -> None:
                     f"not of {v.get('person', 'the participant: the record names no person')}",
                     "memberships of the participant",
                 )
-        key = (str(v["event"]), participant_key(v), str(v["role"]), str(v["source"]))
+        key = (str(v["event"]), participant_key(v), str(v["role"]), first_source(record))
         if key in seen:
             first = seen[key]
             raise where.fail(
-                f"the same participant, event, role and source as record {first.key} "
+                f"the same participant, event, role and (first) source as record {first.key} "
                 f"(line {first.origin.line})",
                 "one record each",
             )
@@ -1740,7 +1756,7 @@ def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
         specs.extend(
             _claims_of_field(
                 subject,
-                _first_source(record),
+                first_source(record),
                 kind.field(prop),
                 item,
                 record.origin.line,

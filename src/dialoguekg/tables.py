@@ -6,7 +6,8 @@ thing (a meeting, a party, a claim), keyed by the key in the thing's IRI (``meet
 the political-science datasets where the graph has them (Party Facts, ParlGov, the Manifesto
 Project, V-Party). A fact that has several values goes in a table of its own, one row per
 value (long form), except where sources disagree on a fact that has one value: the column then
-holds the lowest of the values the graph shows, and ``claims.csv`` holds every claim.
+holds the lowest of the values the graph shows, and ``claims.csv`` holds every claim. The
+sources a participation or membership cites share its one cell, their keys joined by a space.
 
 Each table is one constant SPARQL query on the build's store, made from the table's columns
 (no value from the data in its text), whose answer pyoxigraph writes as CSV itself: linear in
@@ -274,6 +275,30 @@ def _source() -> Column:
     return _ref("source", PROV.wasDerivedFrom, "source", "sources", "the source")
 
 
+#: What joins the keys of a cell that lists several (a key holds no space).
+SEPARATOR = " "
+
+
+def _sources(cls: str) -> Column:
+    """The keys of the sources an instance of ``cls`` cites, sorted and joined by SEPARATOR:
+    one cell, so that a record keeps one row however many sources it cites. A cell of joined
+    keys is no foreign key a Data Package can declare; the tests check each key instead."""
+    prefix = _string(f"{ID}source/")
+    keys = (
+        f"SELECT ?s $k WHERE {{ ?s a <{cls}> ; <{PROV.wasDerivedFrom}> $o "
+        f"FILTER (STRSTARTS(STR($o), {prefix})) BIND (STRAFTER(STR($o), {prefix}) AS $k) }} "
+        "ORDER BY $k"
+    )
+    return Column(
+        "source",
+        "string",
+        "the source (sources.csv); where the record cites several, their keys in alphabetical "
+        f"order, separated by a space (in pandas: .str.split({SEPARATOR!r}))",
+        f"{{ SELECT ?s (GROUP_CONCAT($k; SEPARATOR={_string(SEPARATOR)}) AS $v) "
+        f"WHERE {{ {{ {keys} }} }} GROUP BY ?s }}",
+    )
+
+
 def _count(name: str, predicate: str, what: str) -> Column:
     return _text(
         name,
@@ -528,9 +553,9 @@ MEMBERSHIPS = Table(
             "the title as the source prints it",
             literal(DKG.titleAsPrinted),
         ),
-        _source(),
+        _sources(DKG.Membership),
     ),
-    single=True,  # one value of each: a record gives one (sources.KINDS)
+    single=True,  # one value of each: a record gives one, its sources are joined in one
 )
 PARTICIPATIONS = Table(
     "participations",
@@ -573,10 +598,10 @@ PARTICIPATIONS = Table(
             "the person's title as the source prints it",
             literal(DKG.titleAsPrinted),
         ),
-        Column("quote", "string", "the source's words for it", literal(DKG.quote)),
-        _source(),
+        Column("quote", "string", "the (first) source's words for it", literal(DKG.quote)),
+        _sources(DKG.Participation),
     ),
-    single=True,  # one value of each: a record gives one (sources.KINDS)
+    single=True,  # one value of each: a record gives one, its sources are joined in one
 )
 SOURCES = Table(
     "sources",
