@@ -59,7 +59,7 @@ def test_validate_reports_in_plain_words(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["validate", "--verbose"]) == 0
     out = capsys.readouterr().out
     assert (
-        "Warning: Boris Gryzlov owl:sameAs: has no Wikidata link yet [data/persons.yaml:34" in out
+        "Warning: Yerlan Koshanov owl:sameAs: has no Wikidata link yet [data/persons.yaml:46" in out
     )
     warnings = len(re.findall(r"^Warning: ", out, re.MULTILINE))
     assert warnings > 0

@@ -194,7 +194,7 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
 def test_unverified_entities_have_no_link(compiled: Compiled) -> None:
     g = compiled.built.graph
     for ref in (
-        "person/boris-gryzlov",
+        "person/yerlan-koshanov",
         "person/guo-yezhou",
         "organisation/international-department-of-the-cpc-central-committee",
     ):
