@@ -41,9 +41,9 @@ NAMED = (
 WHERE {
   ?meeting a dkg:Meeting ; rdfs:label ?name ; schema:startDate ?date .
   OPTIONAL {
-    { ?part dkg:event ?meeting }
-    UNION { ?session schema:superEvent ?meeting . ?part dkg:event ?session }
-    ?part a dkg:Participation .
+    # the type inside each branch: joined after the union, it made the query quadratic
+    { ?part dkg:event ?meeting ; a dkg:Participation }
+    UNION { ?session schema:superEvent ?meeting . ?part dkg:event ?session ; a dkg:Participation }
 """
     + "\n".join("    " + line for line in TOOK_PART.format(part="?part").splitlines())
     + """
@@ -61,9 +61,10 @@ GROUP BY ?meeting"""
 REPORTED = (
     sparql_prefixes()
     + """SELECT DISTINCT ?meeting ?property ?value ?qualifier ?measure WHERE {
-  VALUES ?property { dkg:partyCount dkg:countryCount }
-  ?meeting a dkg:Meeting ; ?property ?value .
+  ?meeting a dkg:Meeting .
   ?claim rdf:subject ?meeting ; rdf:predicate ?property ; rdf:object ?value .
+  FILTER (?property IN (dkg:partyCount, dkg:countryCount))
+  ?meeting ?property ?value .  # shown: a claim outranked by a preferred one is not
   FILTER NOT EXISTS { ?claim dkg:rank dkg:DeprecatedRank }
   OPTIONAL { ?claim dkg:countQualifier ?qualifier }
   OPTIONAL { ?claim dkg:measure ?measure }
