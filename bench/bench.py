@@ -23,6 +23,9 @@ times):
   a thread counting in Python, and two of them in two threads against one after the other
   (why the build validates and writes its files in threads). Run it on an idle machine: with
   both cores busy elsewhere no thread can overlap, and pyoxigraph looks as if it held the GIL.
+- ``.venv/bin/python bench/bench.py --query-growth 1,5,20 [--repeat 3]``: every shipped query
+  and the coverage of every meeting on the build's store of the data k times over, with each
+  one's growth (log-log slope): whether it carries the whole record.
 - ``.venv/bin/python bench/bench.py --cli-median [--repeat 5]``: ``dialoguekg validate``,
   ``build``, ``query --list`` and ``--help`` on the real data, and whether each imports rdflib,
   pySHACL or pyoxigraph.
@@ -749,6 +752,43 @@ def _two_threads(work: Callable[[], object]) -> None:
         thread.join()
 
 
+def query_growth(ks: list[int], source: Path, repeat: int) -> None:
+    """Every shipped query (but the federated ones) and the coverage of every meeting, on
+    pyoxigraph, on the build's store of the data k times over (``bench/scale.py``): the median
+    milliseconds at each k and the growth (log-log slope) from the smallest k to the largest;
+    a slope near 2 is a query that will not carry the whole record."""
+    from dialoguekg import coverage, graph, sources
+    from dialoguekg.project import Project
+    from dialoguekg.query import shipped_queries
+
+    project = Project(ROOT)
+    named = [q for q in shipped_queries(project.queries_dir) if not q.federated]
+    times: dict[str, list[float]] = {q.name: [] for q in named}
+    times["(coverage of every meeting, coverage.py)"] = []
+    triples: list[int] = []
+    for k in ks:
+        with tempfile.TemporaryDirectory(prefix="dialoguekg-queries-") as temporary:
+            scale.scale(source, Path(temporary) / "data", k)
+            built = graph.build(sources.load(Path(temporary) / "data"))
+        store = built.dataset(project.ontology_file)
+        triples.append(len(built))
+        for q in named:
+            times[q.name].append(median_seconds(partial(run_query, store, q.text), repeat))
+        every = median_seconds(partial(coverage.coverage, store), repeat)
+        times["(coverage of every meeting, coverage.py)"].append(every)
+        del built, store
+    rows = [
+        [name, *(f"{t * 1000:.1f}" for t in found), slope(ks[0], found[0], ks[-1], found[-1])]
+        for name, found in times.items()
+    ]
+    table(
+        f"shipped queries on the build's store, median of {repeat}, ms "
+        f"({', '.join(f'k = {k}: {n} triples' for k, n in zip(ks, triples, strict=True))})",
+        ["query", *(f"k = {k}" for k in ks), f"slope {ks[0]}-{ks[-1]}"],
+        rows,
+    )
+
+
 def write_stage(k: int, source: Path, repeat: int) -> None:
     """The parts of the build's write stage, in process, on the data k times over: each file
     made alone (``export.makers``), the files that describe them (``export.closing``), and all
@@ -886,6 +926,9 @@ def main() -> None:
         "--load-memory", type=int, metavar="K", help="load against bulk_load at k = K"
     )
     parser.add_argument("--gil", type=int, metavar="K", help="pyoxigraph and the GIL at k = K")
+    parser.add_argument(
+        "--query-growth", metavar="KS", help="shipped queries at k = KS, e.g. 1,5,20"
+    )
     args = parser.parse_args()
     if args.gil:
         gil(args.gil, args.data, args.repeat or 3)
@@ -898,8 +941,17 @@ def main() -> None:
         scale_table(ks, args.repeat or 1, args.data, args.work)
     if args.cli_median:
         cli_medians(args.repeat or 5)
+    if args.query_growth:
+        query_growth(
+            sorted({int(k) for k in args.query_growth.split(",")}), args.data, args.repeat or 3
+        )
     if not (
-        args.scale_table or args.cli_median or args.write_stage or args.load_memory or args.gil
+        args.scale_table
+        or args.cli_median
+        or args.write_stage
+        or args.load_memory
+        or args.gil
+        or args.query_growth
     ):
         scales = [int(k) for k in args.scales.split(",")]
         in_process(args.repeat or 5, scales, args.rdflib_limit)
