@@ -248,13 +248,17 @@ def test_speaker_countries_and_continents(store: LocalStore, project: Project) -
         by_meeting.setdefault(m.rsplit("/", 1)[1], set()).add((country, continent))
     # South Korea: Choo Mi-ae's keynote at the second plenary (Segye Ilbo, participants search);
     # Türkiye: Mehdi Eker for the AK Party (Daily Sabah, seventh search); New Zealand: a National
-    # Party MP at the Belt and Road sub-forum (China News Service, ninth search)
+    # Party MP at the Belt and Road sub-forum (China News Service, ninth search); the Republic of
+    # the Congo: Pierre Ngolo at the closing ceremony (China News Service via taihainet) and the
+    # United States: the RNC treasurer (Jiefang Daily interview via sxjunlei), twelfth pass
     assert by_meeting["2017"] == {
         ("China", "Asia"),
         ("Cambodia", "Asia"),
         ("South Korea", "Asia"),
         ("Türkiye", "Asia"),
         ("New Zealand", "Oceania"),
+        ("Republic of the Congo", "Africa"),
+        ("United States", "Americas"),
     }
     assert len(by_meeting["2023"]) == 14  # Cuba, by Emilio Lozada, since the eighth search
     assert {c for _, c in by_meeting["2023"]} == {"Africa", "Americas", "Asia", "Europe", "Oceania"}
@@ -457,7 +461,11 @@ def test_parties_across_editions_and_who_spoke_for_them(
         "communist-party-of-vietnam",  # in 2023 per VietnamPlus (eighth search)
     }
     assert ("united-russia", "2017", frozenset({""})) in got
-    cpc_2017 = frozenset({"Wang Huning", "Xi Jinping", "Yang Jiechi"})
+    # the five other Politburo members who took part (BBC Chinese, Song Luzheng; twelfth pass)
+    cpc_2017 = frozenset(
+        {"Wang Huning", "Xi Jinping", "Yang Jiechi", "Ding Xuexiang", "Yang Xiaodu", "Chen Xi",
+         "Huang Kunming", "Cai Qi"}
+    )
     assert ("communist-party-of-china", "2017", cpc_2017) in got
     # the Chinese ambassador's op-ed in The Mercury names two more ANC leaders present in 2023
     anc_2023 = frozenset({"Cyril Ramaphosa", "Fikile Mbalula", "Nomvula Mokonyane"})
