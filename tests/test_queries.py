@@ -463,8 +463,16 @@ def test_parties_across_editions_and_who_spoke_for_them(
     assert ("united-russia", "2017", frozenset({""})) in got
     # the five other Politburo members who took part (BBC Chinese, Song Luzheng; twelfth pass)
     cpc_2017 = frozenset(
-        {"Wang Huning", "Xi Jinping", "Yang Jiechi", "Ding Xuexiang", "Yang Xiaodu", "Chen Xi",
-         "Huang Kunming", "Cai Qi"}
+        {
+            "Wang Huning",
+            "Xi Jinping",
+            "Yang Jiechi",
+            "Ding Xuexiang",
+            "Yang Xiaodu",
+            "Chen Xi",
+            "Huang Kunming",
+            "Cai Qi",
+        }
     )
     assert ("communist-party-of-china", "2017", cpc_2017) in got
     # the Chinese ambassador's op-ed in The Mercury names two more ANC leaders present in 2023
