@@ -267,8 +267,9 @@ def test_the_2017_discussion_topics_are_the_beijing_initiatives_seven(
     )
     assert len(claims) == 7
     assert {row["source"] for row in claims} == {f"{ID}source/hanxinmy-2017-12-03"}
-    # the stored copy prints traditional characters with pinyin glosses; the value is as printed
-    assert "創(chuàng)新世界、中國(guó)貢獻(xiàn)" in {row["topic"] for row in claims}
+    # the names in simplified characters; the quotes keep the stored copy's traditional
+    # characters and pinyin readings, as printed
+    assert "创新世界、中国贡献" in {row["topic"] for row in claims}
     # and the Initiative's English text (China Daily) gives the seven English names in full
     english = ask(
         compiled,
