@@ -267,7 +267,21 @@ def test_the_2017_discussion_topics_are_the_beijing_initiatives_seven(
     )
     assert len(claims) == 7
     assert {row["source"] for row in claims} == {f"{ID}source/hanxinmy-2017-12-03"}
+    # the names in simplified characters; the quotes keep the stored copy's traditional
+    # characters and pinyin readings, as printed
     assert "创新世界、中国贡献" in {row["topic"] for row in claims}
+    # and the Initiative's English text (China Daily) gives the seven English names in full
+    english = ask(
+        compiled,
+        """SELECT ?topic ?source WHERE {
+            ?c rdf:subject <https://w3id.org/dialoguekg/id/meeting/2017> ;
+               rdf:predicate dkg:discussionTopic ; rdf:object ?topic ;
+               <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
+            FILTER (LANG(?topic) = "en") }""",
+    )
+    assert len(english) == 7
+    assert {row["source"] for row in english} == {f"{ID}source/chinadaily-2017-12-04"}
+    assert "Promoting Innovation across the World: Role of China" in {r["topic"] for r in english}
     # seven topics, not wordings of one: the claims are compatible, none a wording of another
     verdicts = ask(
         compiled,
@@ -279,7 +293,8 @@ def test_the_2017_discussion_topics_are_the_beijing_initiatives_seven(
     text = (dist / "tables" / "meeting_topics.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert sorted((r["meeting"], r["topic"], r["lang"]) for r in rows) == sorted(
-        ("2017", row["topic"], "zh") for row in claims
+        [("2017", row["topic"], "zh") for row in claims]
+        + [("2017", row["topic"], "en") for row in english]
     )
 
 
