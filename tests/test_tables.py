@@ -253,32 +253,28 @@ def test_tables_are_csv_with_a_header_crlf_and_utf8(dist: Path) -> None:
     assert any(row["lang"] == "zh" for row in csv.DictReader(io.StringIO(themes, newline="")))
 
 
+def _topics_2017(compiled: Compiled, lang: str) -> list[dict[str, str]]:
+    """The 2017 meeting's discussion-topic claims in ``lang``: each topic and its source."""
+    query = """SELECT ?topic ?source ?lang WHERE {
+        ?c rdf:subject <https://w3id.org/dialoguekg/id/meeting/2017> ;
+           rdf:predicate dkg:discussionTopic ; rdf:object ?topic ;
+           <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
+        FILTER (LANG(?topic) = ?lang) }"""
+    return select(compiled.store, PREFIXES + query, {ox.Variable("lang"): ox.Literal(lang)})
+
+
 def test_the_2017_discussion_topics_are_the_beijing_initiatives_seven(
     compiled: Compiled, dist: Path
 ) -> None:
     # each topic is a claim citing the Chinese text of the Initiative, and a row of the table
-    claims = ask(
-        compiled,
-        """SELECT ?topic ?source WHERE {
-            ?c rdf:subject <https://w3id.org/dialoguekg/id/meeting/2017> ;
-               rdf:predicate dkg:discussionTopic ; rdf:object ?topic ;
-               <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
-            FILTER (LANG(?topic) = "zh") }""",
-    )
+    claims = _topics_2017(compiled, "zh")
     assert len(claims) == 7
     assert {row["source"] for row in claims} == {f"{ID}source/hanxinmy-2017-12-03"}
     # the names in simplified characters; the quotes keep the stored copy's traditional
     # characters and pinyin readings, as printed
     assert "创新世界、中国贡献" in {row["topic"] for row in claims}
     # and the Initiative's English text (China Daily) gives the seven English names in full
-    english = ask(
-        compiled,
-        """SELECT ?topic ?source WHERE {
-            ?c rdf:subject <https://w3id.org/dialoguekg/id/meeting/2017> ;
-               rdf:predicate dkg:discussionTopic ; rdf:object ?topic ;
-               <http://www.w3.org/ns/prov#wasDerivedFrom> ?source .
-            FILTER (LANG(?topic) = "en") }""",
-    )
+    english = _topics_2017(compiled, "en")
     assert len(english) == 7
     assert {row["source"] for row in english} == {f"{ID}source/chinadaily-2017-12-04"}
     assert "Promoting Innovation across the World: Role of China" in {r["topic"] for r in english}
