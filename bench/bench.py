@@ -791,8 +791,9 @@ def query_growth(ks: list[int], source: Path, repeat: int) -> None:
 
 def write_stage(k: int, source: Path, repeat: int) -> None:
     """The parts of the build's write stage, in process, on the data k times over: each file
-    made alone (``export.makers``), the files that describe them (``export.closing``), and all
-    of them made and written as ``build`` does (``export.start``: two threads)."""
+    made alone (``export.makers``; TriG includes the Turtle dump it is made from), the files
+    that describe them (``export.closing``), and all of them made and written as ``build``
+    does (``export.start``: two threads)."""
     import dataclasses
 
     from dialoguekg import export, graph, sources, tables
@@ -811,13 +812,13 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
             rows.append([name, f"{median_seconds(function, repeat):.2f}"])
 
         makers = export.makers(built, store, context)
-        for name, make in makers.items():
-            timed(name, make)
+        for name in makers:  # fresh makers each time: Turtle is made once for Turtle and TriG
+            timed(name, lambda name=name: export.makers(built, store, context)[name]())
         for each in tables.TABLES:
             if each.single:  # as it was read before: grouped, one row per key
                 grouped = dataclasses.replace(each, single=False)
                 timed(f"{each.file}, grouped", partial(tables.csv, grouped, store))
-        files = {name: make() for name, make in makers.items()}
+        files = {name: make() for name, make in export.makers(built, store, context).items()}
         timed("size and SHA-256 of each", lambda: {n: export.digest(c) for n, c in files.items()})
         written = {name: export.digest(content) for name, content in files.items()}
         closing = partial(export.closing, store, len(built), written, None)

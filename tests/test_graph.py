@@ -94,6 +94,27 @@ def test_the_build_split_over_two_processes_makes_the_same_graph(
     assert alone.count == len(lines) - 1 == len(alone.graph)
 
 
+def test_the_two_halves_merge_into_sorted_unique_lines() -> None:
+    """A line both halves make is written once; an empty half adds no line."""
+    document, count = graph_stage._document([b"c", b"a"], [b"d", b"c", b"b"])
+    assert (document, count) == (b"a\nb\nc\nd\n", 4)
+    assert graph_stage._document([b"b", b"a"], []) == (b"a\nb\n", 2)
+    assert graph_stage._document([], []) == (b"", 0)
+
+
+def test_the_build_split_with_no_claims_is_the_build_in_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forked half that makes no line sends an empty text: no empty line in the document."""
+    data = sources.load(CASES / "mini" / "data")
+    monkeypatch.setattr(graph_stage, "_claims", lambda data, labels: ([], {}, []))
+    alone = graph_stage.build(data)
+    monkeypatch.setattr(graph_stage, "APART_FROM", 0)
+    split = graph_stage.build(data)
+    assert (split.document, split.count) == (alone.document, alone.count)
+    assert not split.document.startswith(b"\n") and b"\n\n" not in split.document
+
+
 def test_iris_are_the_documented_readable_ones(compiled: Compiled) -> None:
     g = compiled.built.graph
     for iri, cls in [

@@ -128,7 +128,7 @@ def makers(built: Built, store: ox.Store, context: Mapping[str, Any]) -> dict[st
     files: dict[str, Maker] = {
         f"{BASE_NAME}.nt": lambda: built.document,
         f"{BASE_NAME}.ttl": turtle,
-        f"{BASE_NAME}.trig": lambda: _trig(store, turtle(), prefixes),
+        f"{BASE_NAME}.trig": lambda: _trig(store, turtle, prefixes),
         f"{BASE_NAME}.nq": lambda: (built.document, _ontology_quads(store)),
     }
     for table in tables.TABLES:
@@ -173,16 +173,22 @@ class _Shared:
             return value
 
 
-def _trig(store: ox.Store, turtle: bytes, prefixes: dict[str, str]) -> Content:
-    """The dataset as TriG, from the default graph's Turtle: pyoxigraph writes a dataset's
-    default graph in TriG as the same prefix lines and statements as in Turtle, so only the
-    ontology's named graph is written anew (a test holds the result to pyoxigraph's own TriG
-    dump, byte for byte). Where the two do not start alike, the whole dump is written."""
+def _trig(store: ox.Store, turtle_of: Callable[[], bytes], prefixes: dict[str, str]) -> Content:
+    """The dataset as TriG, from the default graph's Turtle (``turtle_of``, asked for once the
+    ontology's graph is written, so that this thread waits the least for the one making it):
+    pyoxigraph writes a dataset's default graph in TriG as the same prefix lines and statements
+    as in Turtle, so only the ontology's named graph is written anew (a test holds the result to
+    pyoxigraph's own TriG dump, byte for byte). Where the store holds another named graph, or
+    the two do not start alike, the whole dump is written."""
+    ontology = ox.NamedNode(ONTOLOGY_IRI)
+    if any(graph != ontology for graph in store.named_graphs()):
+        return _dump(store, ox.RdfFormat.TRIG, prefixes, None)
     named = ox.serialize(
-        store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI)),
+        store.quads_for_pattern(None, None, None, ontology),
         format=ox.RdfFormat.TRIG,
         prefixes=prefixes,
     )
+    turtle = turtle_of()
     head = 0
     while turtle.startswith(b"@prefix ", head):
         head = turtle.index(b"\n", head) + 1

@@ -152,13 +152,19 @@ def build(data: SourceData) -> Built:
     claims = None
     if len(records) >= APART_FROM:
         claims = apart.start(lambda _: _sent(*_claims(data, labels)))
-    node_lines, origins = _nodes(records, labels)
+    try:
+        node_lines, origins = _nodes(records, labels)
+    except BaseException:
+        if claims is not None:
+            claims.stop()
+        raise
     if claims is None:
         claim_lines, claim_origins, conflicts = _claims(data, labels)
     else:
         sent = cast(_Sent, claims.outcome("building the claims"))
         text, claim_origins, conflicts = sent
-        claim_lines = text.split(b"\n")  # sent as one text: a list of lines pickles slowly
+        # sent as one text (a list of lines pickles slowly); no claims: no lines, not one empty
+        claim_lines = text.split(b"\n") if text else []
         del text, sent
     origins.update(claim_origins)
     document, count = _document(node_lines, claim_lines)
