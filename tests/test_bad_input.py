@@ -184,6 +184,23 @@ def test_parsing_in_two_processes_refuses_alike(
         sources.load(broken_copy(tmp_path, case))
 
 
+def test_a_duplicate_id_before_a_bad_record_is_the_error_in_either_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An id given twice is reported before a later record's bad field in the same file,
+    whether the file was parsed here or in another process."""
+    case = next(c for c in CASE_LIST if c["name"] == "duplicate-id")
+    bad = {**case, "append": case["append"] + "- id: someone\n  nmae: Some One\n"}
+    data = broken_copy(tmp_path, bad)
+    messages = []
+    for parallel_from in (sources.PARALLEL_FROM, 0):
+        monkeypatch.setattr(sources, "PARALLEL_FROM", parallel_from)
+        with pytest.raises(SourceDataError, match=case["message"]) as raised:
+            sources.load(data)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+
+
 def orphans() -> set[int]:
     """Processes of this process group whose parent has gone (adopted by init)."""
     group = os.getpgid(0)
