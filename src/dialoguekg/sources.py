@@ -1694,15 +1694,17 @@ def _check_consistency(data: SourceData) -> None:
                     f"not of {v.get('person', 'the participant: the record names no person')}",
                     "memberships of the participant",
                 )
-        key = (str(v["event"]), participant_key(v), str(v["role"]), first_source(record))
-        if key in seen:
-            first = seen[key]
-            raise where.fail(
-                f"the same participant, event, role and (first) source as record {first.key} "
-                f"(line {first.origin.line})",
-                "one record each",
-            )
-        seen[key] = record
+        cited = v["source"] if isinstance(v["source"], list) else [v["source"]]
+        for source in map(str, cited):  # any source both cite, not only the first
+            key = (str(v["event"]), participant_key(v), str(v["role"]), source)
+            if key in seen:
+                first = seen[key]
+                raise where.fail(
+                    f"the same participant, event, role and source ({_shown(source)}) as "
+                    f"record {first.key} (line {first.origin.line})",
+                    "one record each",
+                )
+            seen[key] = record
     _check_links(data.records["links"])
 
 
