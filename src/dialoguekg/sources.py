@@ -29,6 +29,7 @@ import os
 import re
 import reprlib
 import stat
+import sys
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -935,8 +936,10 @@ def _loader(text: str) -> _Loader:
     return yaml.CSafeLoader(text) if yaml.__with_libyaml__ else yaml.SafeLoader(text)
 
 
-@dataclass
-class _Raw:
+class _Raw(NamedTuple):
+    """A record as read: its values, its line, and the line of each field. A tuple, as the
+    parser processes send a million of them (a dataclass takes twice as long to unpickle)."""
+
     values: dict[str, Any]
     line: int
     lines: dict[str, int]
@@ -1087,7 +1090,8 @@ class _Composer:
             name = str(value)
             if name in top.lines and top.twice is None:
                 top.twice = (name, top.lines[name], line)
-            top.key = value
+            # one string per field name, not one per record: less to send and to keep
+            top.key = sys.intern(value) if type(value) is str else value
         else:
             top.value[top.key] = value
             top.lines[str(top.key)] = line
@@ -1302,9 +1306,18 @@ def _check_url(f: Field, text: str, where: _Where) -> None:
         raise where.fail(problem, expected) from exc
 
 
+#: The field types whose text is checked for nothing but not being blank (references are
+#: looked up once every record is read).
+_FREE_TEXT = frozenset({"text", "str", "ref", "source"})
+
+
 def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
     """Check one value of field ``f`` and return it typed (refs stay strings, checked later)."""
     kind = f.type.split(":", 1)[0]
+    if kind in _FREE_TEXT and type(value) is str:  # most values: only not blank
+        text = value.strip()
+        if text:
+            return text
     if kind == "any":
         return value
     if kind == "int":
