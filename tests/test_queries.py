@@ -250,10 +250,12 @@ def test_speaker_countries_and_continents(store: LocalStore, project: Project) -
     # Türkiye: Mehdi Eker for the AK Party (Daily Sabah, seventh search); New Zealand: a National
     # Party MP at the Belt and Road sub-forum (China News Service, ninth search); the Republic of
     # the Congo: Pierre Ngolo at the closing ceremony (China News Service via taihainet) and the
-    # United States: the RNC treasurer (Jiefang Daily interview via sxjunlei), twelfth pass
+    # United States: the RNC treasurer (Jiefang Daily interview via sxjunlei), twelfth pass;
+    # Vietnam: Phan Đình Trạc at the party-building workshop (Báo Nghệ An), seventeenth pass
     assert by_meeting["2017"] == {
         ("China", "Asia"),
         ("Cambodia", "Asia"),
+        ("Vietnam", "Asia"),
         ("South Korea", "Asia"),
         ("Türkiye", "Asia"),
         ("New Zealand", "Oceania"),
