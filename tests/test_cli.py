@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,25 @@ def test_installed_entry_point_runs() -> None:
     exe = shutil.which("dialoguekg") or str(Path(sys.executable).parent / "dialoguekg")
     result = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"dialoguekg {__version__}"
+
+
+def test_script_ends_build_and_validate_with_their_output_whole(tmp_path: Path) -> None:
+    """The script ends after ``build`` and ``validate`` without freeing what they made
+    (``cli.run``): what they print into a pipe, block-buffered, must still all arrive."""
+    exe = shutil.which("dialoguekg") or str(Path(sys.executable).parent / "dialoguekg")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    out = tmp_path / "dist"
+    build = subprocess.run(
+        [exe, "build", "--out", str(out)], cwd=ROOT, capture_output=True, env=env
+    )
+    assert build.returncode == 0, build.stderr
+    assert re.fullmatch(rb"built \S+: \d+ meetings, .*, 0 violations, \d+ warnings\n", build.stdout)
+    assert build.stderr.startswith(b"reading ") and b"named as taking part" in build.stderr
+    assert (out / "SHA256SUMS").is_file()
+    validate = subprocess.run([exe, "validate"], cwd=ROOT, capture_output=True, env=env)
+    assert validate.returncode == 0, validate.stderr
+    assert validate.stdout.startswith(b"Warning: ")
+    assert re.search(rb"\nthe graph conforms to the shapes; \d+ warning\(s\)\n\Z", validate.stdout)
 
 
 def test_build_prints_progress_and_a_summary(

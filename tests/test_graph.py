@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,6 +101,25 @@ def test_the_two_halves_merge_into_sorted_unique_lines() -> None:
     assert (document, count) == (b"a\nb\nc\nd\n", 4)
     assert graph_stage._document([b"b", b"a"], []) == (b"a\nb\n", 2)
     assert graph_stage._document([], []) == (b"", 0)
+    # a half's own repeated line (a record giving one value twice) is also written once
+    assert graph_stage._document([b"b", b"b", b"a"], [b"b"]) == (b"a\nb\n", 2)
+
+
+def test_a_value_given_twice_is_one_triple(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The halves keep their lines in lists, not sets: a record's repeated value still makes
+    one line, in the build in one process and in the build split over two."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(CASES / "mini" / "data", data_dir)
+    persons = data_dir / "persons.yaml"
+    text = persons.read_text(encoding="utf-8")
+    assert "alt_names: [A. Test]" in text
+    persons.write_text(text.replace("alt_names: [A. Test]", "alt_names: [Twice, Twice]"))
+    data = sources.load(data_dir)
+    alone = graph_stage.build(data)
+    assert alone.document.count(b' "Twice"@en .\n') == 1
+    monkeypatch.setattr(graph_stage, "APART_FROM", 0)
+    split = graph_stage.build(data)
+    assert (split.document, split.count) == (alone.document, alone.count)
 
 
 def test_the_build_split_with_no_claims_is_the_build_in_one_process(

@@ -29,12 +29,13 @@ import os
 import re
 import reprlib
 import stat
+import sys
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import pyoxigraph
 import yaml
@@ -935,8 +936,10 @@ def _loader(text: str) -> _Loader:
     return yaml.CSafeLoader(text) if yaml.__with_libyaml__ else yaml.SafeLoader(text)
 
 
-@dataclass
-class _Raw:
+class _Raw(NamedTuple):
+    """A record as read: its values, its line, and the line of each field. A tuple, as the
+    parser processes send a million of them (a dataclass takes twice as long to unpickle)."""
+
     values: dict[str, Any]
     line: int
     lines: dict[str, int]
@@ -972,8 +975,30 @@ class _Composer:
     def records(self) -> list[_Raw]:
         """The file's records, or an error at the first event that cannot be one."""
         documents = 0
+        get_event, stack, typed_first = self.loader.get_event, self.stack, self.typed_first
         while True:
-            event = self.loader.get_event()
+            event = get_event()
+            if type(event) is yaml.ScalarEvent and event.anchor is None and len(stack) > 1:
+                # Most events: a field's key or value. Plain text that cannot be typed and
+                # single-quoted text are taken as they are; a value fills its mapping's key.
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                style = event.style
+                plain = not style  # None from the pure parser, "" from libyaml's
+                if event.tag is None and (
+                    style == "'"
+                    or (plain and typed_first is not None and event.value[:1] not in typed_first)
+                ):
+                    value = event.value
+                else:
+                    value = self.scalar(event, line)
+                top = stack[-1]
+                if top.key is _NO_KEY or type(top.value) is not dict:
+                    self.add(value, line)
+                else:  # a field's value, as ``add`` puts it
+                    top.value[top.key] = value
+                    top.lines[str(top.key)] = line
+                    top.key = _NO_KEY
+                continue
             line = event.start_mark.line + 1 if event and event.start_mark else 0
             if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
                 if event.anchor is not None:
@@ -1065,7 +1090,8 @@ class _Composer:
             name = str(value)
             if name in top.lines and top.twice is None:
                 top.twice = (name, top.lines[name], line)
-            top.key = value
+            # one string per field name, not one per record: less to send and to keep
+            top.key = sys.intern(value) if type(value) is str else value
         else:
             top.value[top.key] = value
             top.lines[str(top.key)] = line
@@ -1280,9 +1306,18 @@ def _check_url(f: Field, text: str, where: _Where) -> None:
         raise where.fail(problem, expected) from exc
 
 
+#: The field types whose text is checked for nothing but not being blank (references are
+#: looked up once every record is read).
+_FREE_TEXT = frozenset({"text", "str", "ref", "source"})
+
+
 def _check_scalar(f: Field, value: Any, where: _Where) -> Any:
     """Check one value of field ``f`` and return it typed (refs stay strings, checked later)."""
     kind = f.type.split(":", 1)[0]
+    if kind in _FREE_TEXT and type(value) is str:  # most values: only not blank
+        text = value.strip()
+        if text:
+            return text
     if kind == "any":
         return value
     if kind == "int":
@@ -1773,41 +1808,50 @@ def _claims_from_file(data: SourceData) -> list[ClaimSpec]:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Ref:
+class _Ref(NamedTuple):
     """One reference in the data: its text, field type (``ref:KIND``, ``ref`` or ``source``),
-    the kinds a ``ref`` may name, where it stands, and the field's name."""
+    the kinds a ``ref`` may name, the field's name, and the record or claim holding it. Where
+    it stands is worked out only for a message: a million references are read and found."""
 
     ref: str
     ftype: str
     kinds: tuple[str, ...]
-    where: _Where
     name: str
+    holder: Record | ClaimSpec
+
+    @property
+    def where(self) -> _Where:
+        holder = self.holder
+        if isinstance(holder, ClaimSpec):
+            return _Where(holder.origin.path, holder.origin.line, holder.subject)
+        line = holder.lines.get(self.name, holder.origin.line)
+        return _Where(holder.origin.path, line, holder.describe())
 
 
 def _references(data: SourceData) -> Iterator[_Ref]:
     """Every reference: the records' reference fields, then the claims' sources, stated_by and
     reference values, in the order their errors are reported."""
-    for record in data.all():
-        kind = KINDS[record.kind]
-        label = ""
-        for f in kind.fields:
-            if f.name not in record.values or not f.type.startswith(("ref", "source")):
-                continue
-            label = label or record.describe()
-            where = _Where(record.origin.path, record.lines.get(f.name, record.origin.line), label)
-            value = record.values[f.name]
-            single_type = f.type.replace("refs", "ref").replace("sources", "source")
-            for ref in value if isinstance(value, list) else [value]:
-                yield _Ref(str(ref), single_type, f.kinds, where, f.name)
+    for kind_name, records in data.records.items():
+        fields = [
+            (f.name, f.type.replace("refs", "ref").replace("sources", "source"), f.kinds)
+            for f in KINDS[kind_name].fields
+            if f.type.startswith(("ref", "source"))
+        ]
+        for record in records:
+            values = record.values
+            for name, single_type, kinds in fields:
+                value = values.get(name)
+                if value is None:
+                    continue
+                for ref in value if isinstance(value, list) else [value]:
+                    yield _Ref(str(ref), single_type, kinds, name, record)
     for claim in data.claims:
-        where = _Where(claim.origin.path, claim.origin.line, claim.subject)
-        yield _Ref(claim.source, "source", (), where, "source")
+        yield _Ref(claim.source, "source", (), "source", claim)
         if "stated_by" in claim.qualifiers:
-            yield _Ref(str(claim.qualifiers["stated_by"]), "ref:persons", (), where, "stated_by")
+            yield _Ref(str(claim.qualifiers["stated_by"]), "ref:persons", (), "stated_by", claim)
         f = KINDS[KIND_OF_SEGMENT[claim.subject.split("/")[0]]].field(claim.field)
         if f.type.startswith("ref"):
-            yield _Ref(str(claim.value), f.type, f.kinds, where, claim.field)
+            yield _Ref(str(claim.value), f.type, f.kinds, claim.field, claim)
 
 
 def _kind_and_key(ref: str, ftype: str, kinds: tuple[str, ...]) -> tuple[str, str] | None:
@@ -1840,7 +1884,9 @@ def _target(
 
 def _resolve(data: SourceData, r: _Ref) -> str:
     """Check that a reference names an existing record; return the kind it points at."""
-    kind, key = _target(r.ref, r.ftype, r.kinds, r.where, r.name)
+    kind, key = _kind_and_key(r.ref, r.ftype, r.kinds) or _target(
+        r.ref, r.ftype, r.kinds, r.where, r.name
+    )
     if key not in data.by_key(kind):
         file = KINDS[kind].file
         missing = "" if kind_files(data.directory, KINDS[kind]) else " (no such file)"
@@ -1867,6 +1913,8 @@ def _check_emptied(
 ) -> None:
     """References left dangling in a kind one of whose files holds no records are reported at
     that file (an emptied persons.yaml), not at the first of the many it leaves dangling."""
+    if not empty:
+        return
     count: Counter[str] = Counter()
     first: dict[str, _Ref] = {}
     for r in references:

@@ -180,8 +180,10 @@ def iri(predicate: str) -> str:
 
 def named(predicate: str, names: Mapping[str, str]) -> str:
     """A pattern: the word ``names`` gives the object of ``predicate`` (an enumeration)."""
-    rows = " ".join(f"(<{iri}> {_string(word)})" for iri, word in sorted(names.items()))
-    return f"?s <{predicate}> $o VALUES ($o $v) {{ {rows} }}"
+    word = '""'
+    for iri, name in sorted(names.items(), reverse=True):
+        word = f"IF($o = <{iri}>, {_string(name)}, {word})"
+    return f'?s <{predicate}> $o BIND ({word} AS $v) FILTER ($v != "")'
 
 
 def local_name(predicate: str) -> str:
