@@ -1901,7 +1901,16 @@ def _resolve(data: SourceData, r: _Ref) -> str:
 
 
 def _check_references(data: SourceData, empty: Mapping[str, list[Path]]) -> None:
-    """Every reference names an existing record (``empty``: files with no records, by kind)."""
+    """Every reference names an existing record (``empty``: files with no records, by kind).
+    One pass finds whether any does not; only then are they read again, in order, for the
+    error to report (an emptied file's first)."""
+    index = {kind: data.by_key(kind) for kind in KINDS}
+    for r in _references(data):
+        found = _kind_and_key(r.ref, r.ftype, r.kinds)
+        if found is None or found[1] not in index[found[0]]:
+            break
+    else:
+        return
     references = list(_references(data))
     _check_emptied(data, references, empty)
     for r in references:
