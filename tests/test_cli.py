@@ -29,7 +29,8 @@ def test_installed_entry_point_runs() -> None:
 def test_script_ends_build_and_validate_with_their_output_whole(tmp_path: Path) -> None:
     """The script ends after ``build`` and ``validate`` without freeing what they made
     (``cli.run``): what they print into a pipe, block-buffered, must still all arrive."""
-    exe = shutil.which("dialoguekg") or str(Path(sys.executable).parent / "dialoguekg")
+    exe = Path(sys.executable).parent / "dialoguekg"  # this venv's script, not another on PATH
+    assert "from dialoguekg.cli import run" in exe.read_text(encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
     out = tmp_path / "dist"
     build = subprocess.run(
