@@ -220,8 +220,8 @@ def _claims(data: SourceData, labels: dict[str, str]) -> _Claims:
 def _sorted_unique(lines: list[bytes]) -> list[bytes]:
     """``lines`` sorted in reverse, each once (sorted in place, then emptied). A list, not a
     set: made in the records' order, the lines come in long sorted runs, which sorting merges
-    five times faster than the order a set leaves them in (0.15 s against 0.73 s at a million
-    triples)."""
+    far faster than the order a set leaves them in (``bench/bench.py --scale-table``: the build
+    stage)."""
     lines.sort(reverse=True)
     last = None  # of equal lines, keep the first
     unique = [line for line in lines if line != last and (last := line) is not None]
@@ -306,12 +306,11 @@ def _writer(type_: str) -> Callable[[Field, Any], str]:
     kind, _, target = type_.partition(":")
     if kind in ("ref", "refs"):
         if target:
-            base = entity_iri(IRI_SEGMENT[target], "")
-            return lambda f, v: f"<{base}{v}>"
+            segment = IRI_SEGMENT[target]
+            return lambda f, v: nt.iri(entity_iri(segment, str(v)))
         return lambda f, v: nt.iri(ID[str(v)])
     if kind in ("source", "sources"):
-        sources = entity_iri("source", "")
-        return lambda f, v: f"<{sources}{v}>"
+        return lambda f, v: nt.iri(entity_iri("source", str(v)))
     if kind in ("url", "urls"):
         return lambda f, v: nt.iri(str(v))
     if kind == "date":

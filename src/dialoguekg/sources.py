@@ -938,7 +938,7 @@ def _loader(text: str) -> _Loader:
 
 class _Raw(NamedTuple):
     """A record as read: its values, its line, and the line of each field. A tuple, as the
-    parser processes send a million of them (a dataclass takes twice as long to unpickle)."""
+    parser processes send a million of them (a dataclass is slower to unpickle)."""
 
     values: dict[str, Any]
     line: int
