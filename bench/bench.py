@@ -793,7 +793,8 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
     """The parts of the build's write stage, in process, on the data k times over: each file
     made alone (``export.makers``; TriG includes the Turtle dump it is made from), the files
     that describe them (``export.closing``), and all of them made and written as ``build``
-    does (``export.start``: two threads)."""
+    does (``export.start``: two threads; the N-Triples written first, as the build's child
+    writes them, and counted in)."""
     import dataclasses
 
     from dialoguekg import export, graph, sources, tables
@@ -826,7 +827,9 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
 
         def output() -> None:
             with export.Output(folder / "dist") as out:
-                export.start(out, built, context, lambda: store)
+                # as the build's child leaves it: the N-Triples written, mapped in memory
+                kept = built.kept_in(out.path(export.NTRIPLES)).mapped()
+                export.start(out, kept, context, lambda: store)
                 out.commit(export.closing(store, len(built), out.written(), None))
 
         timed("all made and written as build does (export.start)", output)

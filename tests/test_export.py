@@ -161,6 +161,39 @@ def test_builds_are_byte_identical_across_processes(tmp_path: Path) -> None:
     assert sums[0] == sums[1]
 
 
+def test_the_cli_build_writes_the_files_the_renderers_make(tmp_path: Path, dist: Path) -> None:
+    """``build`` writes its N-Triples from the child that built them and starts the N-Quads as
+    a kernel copy of that file (``Built.kept_in``, ``Output.add_copy``): every file is the
+    one ``all_files`` makes in one process, byte for byte."""
+    from dialoguekg.cli import main
+
+    out = tmp_path / "dist"
+    assert main(["build", "--out", str(out)]) == 0
+    built = {p.relative_to(out).as_posix(): p for p in out.rglob("*") if p.is_file()}
+    assert set(built) == EXPECTED_FILES
+    for name, path in sorted(built.items()):
+        assert path.read_bytes() == (dist / name).read_bytes(), name
+
+
+def test_a_file_copied_where_the_kernel_cannot_copy_is_read_and_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object) -> int:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refused)
+    with export.Output(tmp_path / "dist") as output:
+        (output.path("a.nt")).write_bytes(b"<a> <b> <c> .\n")
+        output.adopt("a.nt", b"<a> <b> <c> .\n")
+        output.add_copy("a.nq", "a.nt", b"<a> <b> <c> .\n", lambda: b"<d> <e> <f> <g> .\n")
+        written = output.written()
+        output.commit({})
+    both = b"<a> <b> <c> .\n<d> <e> <f> <g> .\n"
+    assert (tmp_path / "dist" / "a.nq").read_bytes() == both
+    assert written == {"a.nt": export.digest(b"<a> <b> <c> .\n"), "a.nq": export.digest(both)}
+    assert written["a.nq"].sha256 == hashlib.sha256(both).hexdigest()
+
+
 def checksums_of(files: dict[str, bytes]) -> bytes:
     return export.checksums({name: export.digest(content) for name, content in files.items()})
 

@@ -227,13 +227,14 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     from . import project as project_mod
 
     context = export.load_context(project.context_file)
-    prepared = project_mod.prepare_apart(project, data_dir, _progress)
-    built = prepared.built
-    # The dumps and tables are made and written (``export.start``) while pyoxigraph loads the
-    # store and the shapes are checked; the output folder is put in place only if the graph
-    # conforms.
     modified = export.modified_date()  # a bad SOURCE_DATE_EPOCH fails before any work
+    # The build writes its N-Triples into the new output folder; the other dumps and the
+    # tables are made and written (``export.start``) while pyoxigraph loads the store and the
+    # shapes are checked; the folder is put in place only if the graph conforms.
     with export.Output(out) as output:
+        document = output.path(export.NTRIPLES)
+        prepared = project_mod.prepare_apart(project, data_dir, _progress, document)
+        built = prepared.built
         store = export.start(
             output, built, context, lambda: built.dataset(project.ontology_file)
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
 
@@ -63,12 +64,16 @@ from .vocab import (
 BASE_NAME = "dialoguekg"
 CHECKSUMS = "SHA256SUMS"
 JSONLD = f"{BASE_NAME}.jsonld"
+NTRIPLES = f"{BASE_NAME}.nt"
+NQUADS = f"{BASE_NAME}.nq"
 PUBLISHER = "The dialoguekg developers"
 
 
+#: Bytes, or a file of bytes mapped in memory (``Built.mapped``).
+Buffer = bytes | memoryview | mmap.mmap
 #: A file's bytes, whole or in chunks written one after the other (the N-Quads dump is the
 #: N-Triples document and the ontology's quads: no copy of the first).
-Content = bytes | tuple[bytes | memoryview, ...]
+Content = Buffer | tuple[Buffer, ...]
 
 
 @dataclass(frozen=True)
@@ -126,10 +131,10 @@ def makers(built: Built, store: ox.Store, context: Mapping[str, Any]) -> dict[st
     prefixes = turtle_prefixes()
     turtle = _Shared(lambda: _dump(store, ox.RdfFormat.TURTLE, prefixes, ox.DefaultGraph()), 2)
     files: dict[str, Maker] = {
-        f"{BASE_NAME}.nt": lambda: built.document,
+        NTRIPLES: lambda: built.document,
         f"{BASE_NAME}.ttl": turtle,
         f"{BASE_NAME}.trig": lambda: _trig(store, turtle, prefixes),
-        f"{BASE_NAME}.nq": lambda: (built.document, _ontology_quads(store)),
+        NQUADS: lambda: (built.document, _ontology_quads(store)),
     }
     for table in tables.TABLES:
         files[table.file] = partial(tables.csv, table, store)
@@ -144,6 +149,8 @@ def start(
     store ``load`` makes (``Built.dataset``): JSON-LD (Python) first, from the build's lines,
     while ``load`` runs without the GIL; then the other dumps and the tables, which
     pyoxigraph's writers and queries make largely without the GIL, while the caller validates.
+    A document the build already wrote into the output (``Built.kept_in``) is only hashed, and
+    the N-Quads dump starts as a copy of it made by the kernel.
     (Made in forked processes instead, at a million triples they took as long, the two cores
     being busy anyway, and their memory added up to 1.5 GB; the JSON-LD alone in a forked
     child took as long too, with the same peak, in runs interleaved with this code.)"""
@@ -151,6 +158,10 @@ def start(
     store = load()
     files = makers(built, store, context)
     del files[JSONLD]
+    if built.file is not None and built.file == output.path(NTRIPLES):
+        output.adopt(NTRIPLES, built.document)
+        output.add_copy(NQUADS, NTRIPLES, built.document, partial(_ontology_quads, store))
+        del files[NTRIPLES], files[NQUADS]
     for name, make in files.items():
         output.add(name, make)
     return store
@@ -625,14 +636,30 @@ class Written:
 def digest(content: Content) -> Written:
     """The size and SHA-256 of a file's bytes, read chunk by chunk."""
     hashed = hashlib.sha256()
-    for chunk in (content,) if isinstance(content, bytes) else content:
+    for chunk in _chunks(content):
         hashed.update(chunk)
     return Written(size(content), hashed.hexdigest())
 
 
 def size(content: Content) -> int:
     """How many bytes a file will hold."""
-    return len(content) if isinstance(content, bytes) else sum(len(c) for c in content)
+    return sum(len(c) for c in _chunks(content))
+
+
+def _chunks(content: Content) -> tuple[Buffer, ...]:
+    return content if isinstance(content, tuple) else (content,)
+
+
+def _copy_file(source: BinaryIO, target: BinaryIO) -> None:
+    """Copy ``source`` to ``target`` from their positions, in the kernel where it can
+    (``os.copy_file_range``: no bytes through this process), else by reading and writing."""
+    target.flush()
+    try:
+        while os.copy_file_range(source.fileno(), target.fileno(), 1 << 30):
+            pass
+    except (AttributeError, OSError):  # not offered here, or not between these files
+        shutil.copyfileobj(source, target)
+    target.seek(0, os.SEEK_END)
 
 
 def checksums(written: Mapping[str, Written]) -> bytes:
@@ -710,6 +737,9 @@ def write_file(path: Path, content: bytes, error: type[DialogueKGError]) -> None
         raise error(f"{path}: cannot write the file ({exc.strerror or exc})") from exc
 
 
+_Made = TypeVar("_Made", bound=Content)
+
+
 def _ready(content: Content) -> Maker:
     """A maker of bytes already made."""
     return lambda: content
@@ -754,25 +784,51 @@ class Output:
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
 
+    def path(self, name: str) -> Path:
+        """Where the file ``name`` is written, in the new folder."""
+        return self.staging / name
+
     def add(self, name: str, make: Maker) -> None:
         """Make the file ``name`` (a path under the folder) and write it, in a thread."""
         self.files[name] = self.pool.submit(self._write, name, make)
 
+    def adopt(self, name: str, content: Content) -> None:
+        """Count the file ``name`` as made: it is in the new folder already, holding ``content``
+        (written by the build's child: ``Built.kept_in``); it is only hashed, in a thread."""
+        self.files[name] = self.pool.submit(digest, content)
+
+    def add_copy(self, name: str, first: str, head: Content, rest: Callable[[], bytes]) -> None:
+        """Make the file ``name`` as the file ``first`` (in the folder, holding ``head``) and
+        then ``rest()``, in a thread: the kernel copies ``first`` (``os.copy_file_range``)."""
+        self.files[name] = self.pool.submit(self._write_copy, name, first, head, rest)
+
+    def _write_copy(
+        self, name: str, first: str, head: Content, rest: Callable[[], bytes]
+    ) -> Written:
+        tail = self._made(name, rest)
+        with self.path(first).open("rb") as source, self.path(name).open("wb") as target:
+            _copy_file(source, target)
+            target.write(tail)
+        return digest((*_chunks(head), tail))
+
     def _write(self, name: str, make: Maker) -> Written:
+        content = self._made(name, make)
+        path = self.path(name)
+        if "/" in name:
+            path.parent.mkdir(exist_ok=True)  # never re-creates a staging folder taken away
+        with path.open("wb") as file:
+            for chunk in _chunks(content):
+                file.write(chunk)
+        return digest(content)
+
+    def _made(self, name: str, make: Callable[[], _Made]) -> _Made:
         try:
-            content = make()
+            return make()
         except Exception as exc:  # a dump or table of ours that cannot be made: say which
             raise DialogueKGError(
                 f"{self.out_dir}: {name} could not be made ({type(exc).__name__}: {exc}); "
                 "the previous output is kept"
             ) from exc
-        path = self.staging / name
-        if "/" in name:
-            path.parent.mkdir(exist_ok=True)  # never re-creates a staging folder taken away
-        with path.open("wb") as file:
-            for chunk in (content,) if isinstance(content, bytes) else content:
-                file.write(chunk)
-        return digest(content)
 
     def written(self) -> dict[str, Written]:
         """Every file added, once written: its size and SHA-256 (raises what making or

@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import mmap
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -65,6 +67,9 @@ if TYPE_CHECKING:
 #: (subject, predicate, object), each written as N-Triples text.
 Triple = tuple[str, str, str]
 
+#: The N-Triples document: bytes, or the file holding them mapped in memory (``Built.mapped``).
+Document = bytes | mmap.mmap
+
 #: Bytes of the document ``Built.lines`` decodes at a time.
 LINES_CHUNK = 1 << 20
 
@@ -91,12 +96,32 @@ class Built:
     each minted node came from; the (subject, predicate) facts, sorted, on which
     two claims conflict (``verdicts``: the build writes each conflicting pair as
     ``dkg:conflictsWith``, which ``queries/conflicts.rq``, the warnings and the pages read). One
-    bytes object, not a list of line strings, which would hold the text a second time."""
+    bytes object, not a list of line strings, which would hold the text a second time; or, once
+    ``kept_in`` a file, that file (the build's N-Triples dump), mapped in memory."""
 
-    document: bytes
+    document: Document
     count: int
     origins: dict[str, str]
     conflicts: list[tuple[str, str]] = field(default_factory=list)
+    file: Path | None = None  # the file holding the document, once ``kept_in`` one
+
+    def kept_in(self, path: Path) -> Built:
+        """This graph with its document written to ``path`` and no longer held here: what the
+        build's child sends back (``project.prepare_apart``), the file's name for its bytes (a
+        pipe carried them slower than a file takes them, and the build writes the file anyway).
+        ``mapped`` reads it back. Raises OSError."""
+        with path.open("wb") as file:
+            file.write(self.document)
+        return replace(self, document=b"", file=path)
+
+    def mapped(self) -> Built:
+        """This graph with its document read from the file it is ``kept_in``, mapped in memory
+        (nothing copied). Raises OSError."""
+        assert self.file is not None
+        with self.file.open("rb") as file:
+            empty = not os.fstat(file.fileno()).st_size  # an empty file cannot be mapped
+            document = b"" if empty else mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        return replace(self, document=document)
 
     def __len__(self) -> int:
         return self.count
@@ -119,7 +144,11 @@ class Built:
         import pyoxigraph as ox
 
         store = ox.Store()
-        store.load(self.document, format=ox.RdfFormat.N_TRIPLES)
+        if self.file is not None:
+            store.load(path=str(self.file), format=ox.RdfFormat.N_TRIPLES)
+        else:
+            assert isinstance(self.document, bytes)  # only a document kept in a file is mapped
+            store.load(self.document, format=ox.RdfFormat.N_TRIPLES)
         if ontology_file is not None:
             store.load(
                 path=str(ontology_file),
@@ -133,13 +162,18 @@ class Built:
         """The graph in rdflib, for the tests and benchmarks that read it so (slow, big)."""
         from rdflib import Graph
 
-        return Graph().parse(data=self.document, format="nt")
+        return Graph().parse(data=self.document[:], format="nt")
 
 
-#: From this many records on, ``build`` makes the claims' triples in a forked process while
-#: this one makes the records' nodes (the two halves of the work, on two cores); below, the
-#: fork and the lines sent back cost more than they save (``bench/bench.py --scale-table``).
+#: From this many records on, ``build`` makes the claims' triples and the last ``FORKED_SHARE``
+#: of the records' nodes in a forked process while this one makes the other nodes (the work in
+#: two halves, on two cores); below, the fork and the lines sent back cost more than they save
+#: (``bench/bench.py --scale-table``).
 APART_FROM = 20_000
+#: The share of the records whose nodes the forked process makes beside the claims, so that
+#: both halves end together at a million triples (``bench/bench.py --scale-table``: the build
+#: stage; a larger share made the two processes' peaks of memory meet).
+FORKED_SHARE = 0.15
 
 #: Kinds whose records are not nodes of their own: claims, links, labels and ids.
 _NOT_NODES = frozenset({"claims", "links", "labels", "ids"})
@@ -149,25 +183,29 @@ def build(data: SourceData) -> Built:
     """Turn the records of ``data`` into a graph (reads nothing, writes nothing)."""
     labels = _labels(data)
     records = [record for record in data.all() if record.kind not in _NOT_NODES]
-    claims = None
+    forked = None
     if len(records) >= APART_FROM:
-        claims = apart.start(lambda _: _sent(*_claims(data, labels)))
+        split = len(records) - int(len(records) * FORKED_SHARE)
+        rest = records[split:]
+        forked = apart.start(lambda _: _sent(*_other_half(data, labels, rest)))
+        if forked is not None:  # else (no fork) every node is made here
+            del records[split:]
     try:
         node_lines, origins = _nodes(records, labels)
     except BaseException:
-        if claims is not None:
-            claims.stop()
+        if forked is not None:
+            forked.stop()
         raise
-    if claims is None:
-        claim_lines, claim_origins, conflicts = _claims(data, labels)
+    if forked is None:
+        other_lines, other_origins, conflicts = _claims(data, labels)
     else:
-        sent = cast(_Sent, claims.outcome("building the claims"))
-        text, claim_origins, conflicts = sent
-        # sent as one text (a list of lines pickles slowly); no claims: no lines, not one empty
-        claim_lines = text.split(b"\n") if text else []
+        sent = cast(_Sent, forked.outcome("building the claims"))
+        text, other_origins, conflicts = sent
+        # sent as one text (a list of lines pickles slowly); no lines: not one empty line
+        other_lines = text.split(b"\n") if text else []
         del text, sent
-    origins.update(claim_origins)
-    document, count = _document(node_lines, claim_lines)
+    origins.update(other_origins)
+    document, count = _document(node_lines, other_lines)
     return Built(document, count, origins, conflicts)
 
 
@@ -227,6 +265,17 @@ def _sorted_unique(lines: list[bytes]) -> list[bytes]:
     unique = [line for line in lines if line != last and (last := line) is not None]
     lines.clear()
     return unique
+
+
+def _other_half(data: SourceData, labels: dict[str, str], records: list[Record]) -> _Claims:
+    """The forked half of the build: the nodes of ``records`` and the claims (``_claims``),
+    their lines sorted in reverse and unique, their origins in that order."""
+    lines, origins = _nodes(records, labels)
+    claim_lines, claim_origins, conflicts = _claims(data, labels)
+    origins.update(claim_origins)
+    lines.extend(claim_lines)
+    claim_lines.clear()
+    return _sorted_unique(lines), origins, conflicts
 
 
 def _sent(lines: list[bytes], origins: dict[str, str], conflicts: list[tuple[str, str]]) -> _Sent:

@@ -8,7 +8,7 @@ directory mode). The default is the current folder if it is a project, else this
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from . import apart, sources, validate
 from . import graph as graph_stage
-from .errors import ProjectError
+from .errors import DialogueKGError, ProjectError
 
 if TYPE_CHECKING:
     import rdflib
@@ -126,18 +126,34 @@ def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
     return Prepared(counts, claims, built)
 
 
-def prepare_apart(project: Project, data_dir: Path, progress: Progress) -> Prepared:
+def prepare_apart(project: Project, data_dir: Path, progress: Progress, document: Path) -> Prepared:
     """``prepare`` in a child process forked for it (``apart``), which sends back its progress
-    lines as they come, then what it made.
+    lines as they come, then what it made, its N-Triples document written to the file
+    ``document`` (the build's dump: ``Built.kept_in``) and mapped in memory here.
 
     Reading and building allocate millions of small objects and free most of them among those
     that live on, and a process does not give such memory back: the parent would carry it
     through loading, validation and the dumps (at a million triples, reading apart took the
     build's peak 370 MB lower: ``bench/bench.py --scale-table``, in README.md). Raises what
-    ``prepare`` raised; where the system cannot fork, ``prepare`` runs here."""
-    child = apart.start(partial(prepare, project, data_dir))
+    ``prepare`` raised, or a DialogueKGError if the file cannot be written; where the system
+    cannot fork, ``prepare`` runs here."""
+    child = apart.start(partial(_prepare_into, project, data_dir, document))
     if child is None:
-        return prepare(project, data_dir, progress)
-    prepared = child.outcome("reading and building the graph", progress)
-    assert isinstance(prepared, Prepared)
-    return prepared
+        prepared = _prepare_into(project, data_dir, document, progress)
+    else:
+        outcome = child.outcome("reading and building the graph", progress)
+        assert isinstance(outcome, Prepared)
+        prepared = outcome
+    try:
+        return replace(prepared, built=prepared.built.mapped())
+    except OSError as exc:
+        raise DialogueKGError(f"cannot read {document}: {exc.strerror or exc}") from exc
+
+
+def _prepare_into(project: Project, data_dir: Path, document: Path, progress: Progress) -> Prepared:
+    """``prepare``, the document then written to the file ``document``."""
+    prepared = prepare(project, data_dir, progress)
+    try:
+        return replace(prepared, built=prepared.built.kept_in(document))
+    except OSError as exc:
+        raise DialogueKGError(f"cannot write {document}: {exc.strerror or exc}") from exc
