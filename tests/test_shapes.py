@@ -133,6 +133,48 @@ def test_fast_path_refuses_what_it_cannot_check(
         validate.validate(mini_store(project), shapes, engine="fast")
 
 
+def test_bounds_counted_in_one_query_are_reported_as_pyshacl_reports_them(
+    project: Project, tmp_path: Path
+) -> None:
+    """The fast engine counts the values of every predicate with a ``sh:maxCount`` on the
+    same focus nodes in one query (``shacl._counts``): two shapes bounding one predicate
+    differently, and a second predicate, give pySHACL's findings, bound by bound."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        project.shapes_file.read_text(encoding="utf-8")
+        + """
+dkgsh:Counted a sh:NodeShape ; sh:targetClass dkg:Person ;
+    sh:property [ sh:path <http://www.w3.org/2004/02/skos/core#altLabel> ;
+                  sh:minCount 2 ; sh:maxCount 2 ; sh:message "two" ] ;
+    sh:property [ sh:path <http://www.w3.org/2004/02/skos/core#altLabel> ;
+                  sh:maxCount 1 ; sh:severity sh:Warning ; sh:message "at most one" ] ;
+    sh:property [ sh:path rdfs:comment ; sh:maxCount 0 ; sh:message "none" ] .
+""",
+        encoding="utf-8",
+    )
+    person = "<person/ada-test>"  # one alternative name
+    for update, found in [
+        (None, {"MinCount two"}),
+        (f"DELETE WHERE {{ {person} skos:altLabel ?n }}", {"MinCount two"}),
+        (f'INSERT DATA {{ {person} skos:altLabel "B" }}', {"MaxCount at most one"}),
+        (
+            f'INSERT DATA {{ {person} skos:altLabel "B", "C" }}',
+            {"MaxCount two", "MaxCount at most one"},
+        ),
+        (f'INSERT DATA {{ {person} rdfs:comment "c" }}', {"MinCount two", "MaxCount none"}),
+    ]:
+        store = mini_store(project, update)
+        fast, reference = (
+            validate.validate(store, shapes, engine=engine).findings for engine in ENGINES
+        )
+        assert fast == reference
+        ours = {f"{f.component.removesuffix('ConstraintComponent')} {f.message}" for f in fast}
+        assert (
+            ours & {"MinCount two", "MaxCount two", "MaxCount at most one", "MaxCount none"}
+            == found
+        )
+
+
 def test_a_value_with_a_backslash_is_printed_as_it_is(project: Project) -> None:
     store = mini_store(project, 'INSERT DATA { <meeting/2021> dkg:countryCount "C:\\\\d" }')
     report = run(store, project, "fast")

@@ -2,7 +2,9 @@
 
 pySHACL checks each constraint once per focus node; at a million triples that is hours. Here
 each constraint of each shape becomes one SELECT over the whole graph that returns only the
-violating focus nodes (and values), so validation costs a few index scans per constraint.
+violating focus nodes (and values), so validation costs a few index scans per constraint; the
+``sh:maxCount`` bounds on the predicates of the same focus nodes are counted by one query
+(``_counts``: the focus nodes scanned once, not once per predicate).
 ``validate.validate(..., engine="pyshacl")`` keeps pySHACL as the reference, and a test holds
 both to the same findings on every shape case and on the real graph.
 
@@ -63,6 +65,35 @@ class _Check:
     node_value: bool = False  # the focus node is also the value (node-level constraints)
     sparql: bool = False  # a SPARQL-based constraint: path, value and message from the rows
     min_count: int = 0  # for a merged cardinality check: which bound ?n broke
+    bounds: tuple[_Bound, ...] = ()  # the cardinalities counted by one query (``_counts``)
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A ``sh:minCount`` and/or ``sh:maxCount`` on a predicate, for the focus nodes
+    ``targets`` selects: counted with every other bound on the same focus nodes in one query
+    (``_counts``), which scans the focus nodes once instead of once per predicate."""
+
+    targets: str
+    path: ox.NamedNode
+    min_count: int
+    max_count: int | None
+    severity: str
+    message: str | None
+
+    def broken(self, n: int) -> str | None:
+        """The component a focus node with ``n`` values breaks, if any."""
+        if n < self.min_count:
+            return "MinCountConstraintComponent"
+        if self.max_count is not None and n > self.max_count:
+            return "MaxCountConstraintComponent"
+        return None
+
+    def condition(self, n: str) -> str:
+        """The SPARQL condition for a count ``n`` of this predicate's values to break it."""
+        parts = [f"{n} < {self.min_count}"] if self.min_count else []
+        parts += [f"{n} > {self.max_count}"] if self.max_count is not None else []
+        return f"(sameTerm(?_path, {self.path}) && ({' || '.join(parts)}))"
 
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -173,7 +204,7 @@ class Shapes:
                 ):
                     self._int(quad.subject, predicate)
 
-    def _compile(self) -> Iterator[_Check]:
+    def _compile(self) -> Iterator[_Check | _Bound]:
         shapes = {
             q.subject
             for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
@@ -253,7 +284,9 @@ class Shapes:
         self._fresh += 1
         return f"?_v{self._fresh}"
 
-    def _constraints(self, shape: Term, targets: str, path: Term | None) -> Iterator[_Check]:
+    def _constraints(
+        self, shape: Term, targets: str, path: Term | None
+    ) -> Iterator[_Check | _Bound]:
         """The checks of one shape's core constraints, on the value nodes of ``path``
         (or on the focus node itself for a node shape)."""
         severity, message = self._severity(shape), self._message(shape)
@@ -282,7 +315,9 @@ class Shapes:
             values, v = f"?this {p} ?value .", "?value"
         node_level = path is None
         min_count, max_count = self._int(shape, SH.minCount), self._int(shape, SH.maxCount)
-        if min_count and max_count is not None:  # one query for both bounds
+        if isinstance(path, ox.NamedNode) and max_count is not None:
+            yield _Bound(targets, path, min_count or 0, max_count, severity, message)
+        elif min_count and max_count is not None:  # one query for both bounds
             both = check(
                 "MaxCountConstraintComponent",
                 f"OPTIONAL {{ ?this {p} ?value }}",
@@ -450,7 +485,14 @@ class Shapes:
         compiler = copy.copy(self)
         compiler._subclasses = _subclass_closure(data)
         compiler._fresh = 0
-        return list(compiler._compile())
+        checks: list[_Check] = []
+        bounds: dict[str, list[_Bound]] = {}
+        for compiled in compiler._compile():
+            if isinstance(compiled, _Bound):
+                bounds.setdefault(compiled.targets, []).append(compiled)
+            else:
+                checks.append(compiled)
+        return checks + [_counts(targets, group) for targets, group in bounds.items()]
 
     def validate(self, data: ox.Store) -> list[RawResult]:
         """Every result of every check on the default graph of ``data``, the checks run in
@@ -461,14 +503,40 @@ class Shapes:
             return [result for batch in batches for result in batch]
 
 
+def _counts(targets: str, bounds: list[_Bound]) -> _Check:
+    """One check counting the values of every predicate of ``bounds`` on each focus node of
+    ``targets``, that returns (focus node, predicate, count) where a bound is broken."""
+    paths = " ".join(dict.fromkeys(str(b.path) for b in bounds))
+    n = "COUNT(DISTINCT ?value)"
+    query = (
+        f"SELECT ?this ?_path ({n} AS ?n) WHERE {{ {targets} VALUES ?_path {{ {paths} }} "
+        f"OPTIONAL {{ ?this ?_path ?value }} }} GROUP BY ?this ?_path "
+        f"HAVING ({' || '.join(b.condition(n) for b in bounds)})"
+    )
+    return _Check(query, "", "", None, None, bounds=tuple(bounds))
+
+
 def _run(check: _Check, data: ox.Store, name: str) -> list[RawResult]:
     try:
         rows = data.query(check.query)
     except SyntaxError as exc:
         raise ProjectError(f"{name}: a constraint does not compile: {exc}") from exc
     assert isinstance(rows, ox.QuerySolutions)
+    if check.bounds:
+        return [result for row in rows for result in _broken(check.bounds, row)]
     names = [v.value for v in rows.variables]
     return [_read(check, row, names) for row in rows]
+
+
+def _broken(bounds: tuple[_Bound, ...], row: ox.QuerySolution) -> Iterator[RawResult]:
+    """The results of a row of ``_counts``: each bound on its predicate that its count breaks."""
+    focus, path, n = row["this"], row["_path"], row["n"]
+    assert focus is not None and n is not None
+    for bound in bounds:
+        component = bound.broken(int(plain(n))) if bound.path == path else None
+        if component is not None:
+            message = bound.message or f"does not satisfy {component}"
+            yield RawResult(bound.severity, focus, bound.path, None, component, message)
 
 
 def _subclass_closure(data: ox.Store) -> dict[str, list[str]]:
