@@ -827,8 +827,8 @@ def write_stage(k: int, source: Path, repeat: int) -> None:
 
         def output() -> None:
             with export.Output(folder / "dist") as out:
-                # as the build's child leaves it: the N-Triples written, mapped in memory
-                kept = built.kept_in(out.path(export.NTRIPLES)).mapped()
+                # as the build's child leaves it: the N-Triples written into the folder
+                kept = built.kept_in(out.path(export.NTRIPLES))
                 export.start(out, kept, context, lambda: store)
                 out.commit(export.closing(store, len(built), out.written(), None))
 

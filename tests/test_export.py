@@ -184,8 +184,8 @@ def test_a_file_copied_where_the_kernel_cannot_copy_is_read_and_written(
     monkeypatch.setattr(os, "copy_file_range", refused)
     with export.Output(tmp_path / "dist") as output:
         (output.path("a.nt")).write_bytes(b"<a> <b> <c> .\n")
-        output.adopt("a.nt", b"<a> <b> <c> .\n")
-        output.add_copy("a.nq", "a.nt", b"<a> <b> <c> .\n", lambda: b"<d> <e> <f> <g> .\n")
+        output.adopt("a.nt")
+        output.add_copy("a.nq", "a.nt", lambda: b"<d> <e> <f> <g> .\n")
         written = output.written()
         output.commit({})
     both = b"<a> <b> <c> .\n<d> <e> <f> <g> .\n"

@@ -70,10 +70,9 @@ def test_deprecated_claim_never_shows(tmp_path: Path) -> None:
 def test_the_build_split_over_two_processes_makes_the_same_graph(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """From APART_FROM records on, the claims and the last quarter of the records' nodes are
-    built in a forked child (``apart``) while the other nodes are built here: the document, its
-    count, the origins (in order) and the conflicts are those of the build in one process; the
-    lines are sorted and unique."""
+    """From APART_FROM records on, the claims are built in a forked child (``apart``) while the
+    records' nodes are built here: the document, its count, the origins (in order) and the
+    conflicts are those of the build in one process; the lines are sorted and unique."""
     data = sources.load(ROOT / "data")
     alone = graph_stage.build(data)
     forked: list[object] = []
@@ -99,7 +98,7 @@ def test_the_build_split_over_two_processes_makes_the_same_graph(
 def test_where_no_child_can_be_forked_every_node_is_built_here(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The share of the nodes meant for the forked half is not lost where the fork fails."""
+    """Where the fork fails, the claims are built here: the same graph."""
     data = sources.load(CASES / "mini" / "data")
     alone = graph_stage.build(data)
     monkeypatch.setattr(graph_stage, "APART_FROM", 0)
@@ -107,18 +106,23 @@ def test_where_no_child_can_be_forked_every_node_is_built_here(
     assert graph_stage.build(data).document == alone.document
 
 
-def test_a_document_kept_in_a_file_reads_back_the_same(tmp_path: Path) -> None:
-    """What the build's child sends is the file's name; the parent maps the file: the same
-    lines, the same store; an empty document maps to no bytes (an empty file cannot be)."""
+def test_a_document_kept_in_a_file_reads_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the build's child sends is the file's name; the parent reads the file: the same
+    chunks of whole lines, lines and store, whatever the chunks' size."""
     built = graph_stage.build(sources.load(CASES / "mini" / "data"))
     kept = built.kept_in(tmp_path / "g.nt")
     assert (kept.document, kept.file) == (b"", tmp_path / "g.nt")
-    mapped = kept.mapped()
-    assert mapped.document[:] == built.document
-    assert list(mapped.lines()) == list(built.lines())
-    assert set(mapped.dataset()) == set(built.dataset())
-    empty = graph_stage.Built(b"", 0, {}).kept_in(tmp_path / "empty.nt").mapped()
-    assert (empty.document, list(empty.lines()), len(empty.dataset())) == (b"", [], 0)
+    for size in (1, 100, 1 << 20):
+        monkeypatch.setattr(graph_stage, "LINES_CHUNK", size)
+        chunks = list(kept.chunks())
+        assert b"".join(chunks) == built.document and chunks == list(built.chunks())
+        assert all(chunk.endswith(b"\n") for chunk in chunks)
+        assert list(kept.lines()) == list(built.lines()) == built.document.decode().splitlines()
+    assert set(kept.dataset()) == set(built.dataset())
+    empty = graph_stage.Built(b"", 0, {}).kept_in(tmp_path / "empty.nt")
+    assert (list(empty.chunks()), list(empty.lines()), len(empty.dataset())) == ([], [], 0)
 
 
 def test_the_two_halves_merge_into_sorted_unique_lines() -> None:
@@ -156,7 +160,6 @@ def test_the_build_split_with_no_claims_is_the_build_in_one_process(
     monkeypatch.setattr(graph_stage, "_claims", lambda data, labels: ([], {}, []))
     alone = graph_stage.build(data)
     monkeypatch.setattr(graph_stage, "APART_FROM", 0)
-    monkeypatch.setattr(graph_stage, "FORKED_SHARE", 0)  # the forked half: no node either
     split = graph_stage.build(data)
     assert (split.document, split.count) == (alone.document, alone.count)
     assert not split.document.startswith(b"\n") and b"\n\n" not in split.document

@@ -206,7 +206,8 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         # grep of the mirror: the THA lines of wikidata.csv and vparty.csv are older parties)
         "party/united-thai-nation-party",
         # first named by the twenty-second participants pass; no line of it in Party Facts (git
-        # grep of the mirror for its Arabic and Latin names; the other five: data/ids/participants-22.yaml)
+        # grep of the mirror for its Arabic and Latin names; the other five:
+        # data/ids/participants-22.yaml)
         "party/machrouu-tounes",
     }
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import mmap
 import os
 import re
 import shutil
@@ -69,11 +68,9 @@ NQUADS = f"{BASE_NAME}.nq"
 PUBLISHER = "The dialoguekg developers"
 
 
-#: Bytes, or a file of bytes mapped in memory (``Built.mapped``).
-Buffer = bytes | memoryview | mmap.mmap
 #: A file's bytes, whole or in chunks written one after the other (the N-Quads dump is the
 #: N-Triples document and the ontology's quads: no copy of the first).
-Content = Buffer | tuple[Buffer, ...]
+Content = bytes | tuple[bytes | memoryview, ...]
 
 
 @dataclass(frozen=True)
@@ -159,8 +156,8 @@ def start(
     files = makers(built, store, context)
     del files[JSONLD]
     if built.file is not None and built.file == output.path(NTRIPLES):
-        output.adopt(NTRIPLES, built.document)
-        output.add_copy(NQUADS, NTRIPLES, built.document, partial(_ontology_quads, store))
+        output.adopt(NTRIPLES)
+        output.add_copy(NQUADS, NTRIPLES, partial(_ontology_quads, store))
         del files[NTRIPLES], files[NQUADS]
     for name, make in files.items():
         output.add(name, make)
@@ -646,7 +643,7 @@ def size(content: Content) -> int:
     return sum(len(c) for c in _chunks(content))
 
 
-def _chunks(content: Content) -> tuple[Buffer, ...]:
+def _chunks(content: Content) -> tuple[bytes | memoryview, ...]:
     return content if isinstance(content, tuple) else (content,)
 
 
@@ -774,6 +771,7 @@ class Output:
         self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
         self.files: dict[str, Future[Written]] = {}
+        self._adopted: dict[str, Any] = {}  # the SHA-256 objects of adopted files
 
     def __enter__(self) -> Output:
         return self
@@ -792,24 +790,32 @@ class Output:
         """Make the file ``name`` (a path under the folder) and write it, in a thread."""
         self.files[name] = self.pool.submit(self._write, name, make)
 
-    def adopt(self, name: str, content: Content) -> None:
-        """Count the file ``name`` as made: it is in the new folder already, holding ``content``
-        (written by the build's child: ``Built.kept_in``); it is only hashed, in a thread."""
-        self.files[name] = self.pool.submit(digest, content)
+    def adopt(self, name: str) -> None:
+        """Count the file ``name`` as made: it is in the new folder already (written by the
+        build's child: ``Built.kept_in``); it is only hashed, in a thread."""
+        self.files[name] = self.pool.submit(self._hash_adopted, name)
 
-    def add_copy(self, name: str, first: str, head: Content, rest: Callable[[], bytes]) -> None:
-        """Make the file ``name`` as the file ``first`` (in the folder, holding ``head``) and
-        then ``rest()``, in a thread: the kernel copies ``first`` (``os.copy_file_range``)."""
-        self.files[name] = self.pool.submit(self._write_copy, name, first, head, rest)
+    def _hash_adopted(self, name: str) -> Written:
+        with self.path(name).open("rb") as file:
+            hashed = hashlib.file_digest(file, "sha256")
+        self._adopted[name] = hashed
+        return Written(self.path(name).stat().st_size, hashed.hexdigest())
 
-    def _write_copy(
-        self, name: str, first: str, head: Content, rest: Callable[[], bytes]
-    ) -> Written:
+    def add_copy(self, name: str, first: str, rest: Callable[[], bytes]) -> None:
+        """Make the file ``name`` as the ``adopt``ed file ``first`` and then ``rest()``, in a
+        thread: the kernel copies ``first`` (``os.copy_file_range``), whose hash goes on."""
+        self.files[name] = self.pool.submit(self._write_copy, name, first, rest)
+
+    def _write_copy(self, name: str, first: str, rest: Callable[[], bytes]) -> Written:
         tail = self._made(name, rest)
         with self.path(first).open("rb") as source, self.path(name).open("wb") as target:
             _copy_file(source, target)
             target.write(tail)
-        return digest((*_chunks(head), tail))
+        # ``first`` was adopted before: its hash is made, or being made in the other thread
+        head = self.files[first].result()
+        hashed = self._adopted[first].copy()
+        hashed.update(tail)
+        return Written(head.size + len(tail), hashed.hexdigest())
 
     def _write(self, name: str, make: Maker) -> Written:
         content = self._made(name, make)

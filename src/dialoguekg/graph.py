@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import mmap
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -67,10 +65,7 @@ if TYPE_CHECKING:
 #: (subject, predicate, object), each written as N-Triples text.
 Triple = tuple[str, str, str]
 
-#: The N-Triples document: bytes, or the file holding them mapped in memory (``Built.mapped``).
-Document = bytes | mmap.mmap
-
-#: Bytes of the document ``Built.lines`` decodes at a time.
+#: Bytes of the document ``Built.chunks`` gives at a time.
 LINES_CHUNK = 1 << 20
 
 
@@ -97,44 +92,46 @@ class Built:
     two claims conflict (``verdicts``: the build writes each conflicting pair as
     ``dkg:conflictsWith``, which ``queries/conflicts.rq``, the warnings and the pages read). One
     bytes object, not a list of line strings, which would hold the text a second time; or, once
-    ``kept_in`` a file, that file (the build's N-Triples dump), mapped in memory."""
+    ``kept_in`` a file (the build's N-Triples dump), none: its readers read the file."""
 
-    document: Document
+    document: bytes
     count: int
     origins: dict[str, str]
     conflicts: list[tuple[str, str]] = field(default_factory=list)
     file: Path | None = None  # the file holding the document, once ``kept_in`` one
 
     def kept_in(self, path: Path) -> Built:
-        """This graph with its document written to ``path`` and no longer held here: what the
+        """This graph with its document written to ``path`` and no longer held: what the
         build's child sends back (``project.prepare_apart``), the file's name for its bytes (a
-        pipe carried them slower than a file takes them, and the build writes the file anyway).
-        ``mapped`` reads it back. Raises OSError."""
+        pipe carried them slower than a file takes them, and the build writes the file anyway),
+        and what the parent reads a megabyte at a time instead of holding it (the build's peak
+        of memory is the parent's, while it validates). Raises OSError."""
         with path.open("wb") as file:
             file.write(self.document)
         return replace(self, document=b"", file=path)
 
-    def mapped(self) -> Built:
-        """This graph with its document read from the file it is ``kept_in``, mapped in memory
-        (nothing copied). Raises OSError."""
-        assert self.file is not None
-        with self.file.open("rb") as file:
-            empty = not os.fstat(file.fileno()).st_size  # an empty file cannot be mapped
-            document = b"" if empty else mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        return replace(self, document=document)
-
     def __len__(self) -> int:
         return self.count
 
+    def chunks(self) -> Iterator[bytes]:
+        """The document a megabyte or so at a time, each chunk whole lines."""
+        if self.file is None:
+            document, start = self.document, 0
+            while start < len(document):
+                end = document.find(b"\n", start + LINES_CHUNK)
+                end = len(document) if end < 0 else end + 1
+                yield document[start:end]
+                start = end
+            return
+        with self.file.open("rb") as file:
+            while chunk := file.read(LINES_CHUNK):
+                yield chunk + file.readline()
+
     def lines(self) -> Iterator[str]:
-        """The N-Triples lines one at a time, in order (decoded a megabyte at a time: one
-        decode per line costs more than the lines' use)."""
-        document, start = self.document, 0
-        while start < len(document):
-            end = document.find(b"\n", start + LINES_CHUNK)
-            end = len(document) if end < 0 else end + 1
-            yield from document[start : end - 1].decode().split("\n")
-            start = end
+        """The N-Triples lines one at a time, in order (decoded a chunk at a time: one decode
+        per line costs more than the lines' use)."""
+        for chunk in self.chunks():
+            yield from chunk[:-1].decode().split("\n")
 
     def dataset(self, ontology_file: Path | None = None) -> ox.Store:
         """A pyoxigraph store: the graph in the default graph, the ontology in its named graph
@@ -147,7 +144,6 @@ class Built:
         if self.file is not None:
             store.load(path=str(self.file), format=ox.RdfFormat.N_TRIPLES)
         else:
-            assert isinstance(self.document, bytes)  # only a document kept in a file is mapped
             store.load(self.document, format=ox.RdfFormat.N_TRIPLES)
         if ontology_file is not None:
             store.load(
@@ -162,18 +158,13 @@ class Built:
         """The graph in rdflib, for the tests and benchmarks that read it so (slow, big)."""
         from rdflib import Graph
 
-        return Graph().parse(data=self.document[:], format="nt")
+        return Graph().parse(data=b"".join(self.chunks()), format="nt")
 
 
-#: From this many records on, ``build`` makes the claims' triples and the last ``FORKED_SHARE``
-#: of the records' nodes in a forked process while this one makes the other nodes (the work in
-#: two halves, on two cores); below, the fork and the lines sent back cost more than they save
-#: (``bench/bench.py --scale-table``).
+#: From this many records on, ``build`` makes the claims' triples in a forked process while
+#: this one makes the records' nodes (the two halves of the work, on two cores); below, the
+#: fork and the lines sent back cost more than they save (``bench/bench.py --scale-table``).
 APART_FROM = 20_000
-#: The share of the records whose nodes the forked process makes beside the claims, so that
-#: both halves end together at a million triples (``bench/bench.py --scale-table``: the build
-#: stage; a larger share made the two processes' peaks of memory meet).
-FORKED_SHARE = 0.15
 
 #: Kinds whose records are not nodes of their own: claims, links, labels and ids.
 _NOT_NODES = frozenset({"claims", "links", "labels", "ids"})
@@ -183,29 +174,25 @@ def build(data: SourceData) -> Built:
     """Turn the records of ``data`` into a graph (reads nothing, writes nothing)."""
     labels = _labels(data)
     records = [record for record in data.all() if record.kind not in _NOT_NODES]
-    forked = None
+    claims = None
     if len(records) >= APART_FROM:
-        split = len(records) - int(len(records) * FORKED_SHARE)
-        rest = records[split:]
-        forked = apart.start(lambda _: _sent(*_other_half(data, labels, rest)))
-        if forked is not None:  # else (no fork) every node is made here
-            del records[split:]
+        claims = apart.start(lambda _: _sent(*_claims(data, labels)))
     try:
         node_lines, origins = _nodes(records, labels)
     except BaseException:
-        if forked is not None:
-            forked.stop()
+        if claims is not None:
+            claims.stop()
         raise
-    if forked is None:
-        other_lines, other_origins, conflicts = _claims(data, labels)
+    if claims is None:
+        claim_lines, claim_origins, conflicts = _claims(data, labels)
     else:
-        sent = cast(_Sent, forked.outcome("building the claims"))
-        text, other_origins, conflicts = sent
-        # sent as one text (a list of lines pickles slowly); no lines: not one empty line
-        other_lines = text.split(b"\n") if text else []
+        sent = cast(_Sent, claims.outcome("building the claims"))
+        text, claim_origins, conflicts = sent
+        # sent as one text (a list of lines pickles slowly); no claims: no lines, not one empty
+        claim_lines = text.split(b"\n") if text else []
         del text, sent
-    origins.update(other_origins)
-    document, count = _document(node_lines, other_lines)
+    origins.update(claim_origins)
+    document, count = _document(node_lines, claim_lines)
     return Built(document, count, origins, conflicts)
 
 
@@ -265,17 +252,6 @@ def _sorted_unique(lines: list[bytes]) -> list[bytes]:
     unique = [line for line in lines if line != last and (last := line) is not None]
     lines.clear()
     return unique
-
-
-def _other_half(data: SourceData, labels: dict[str, str], records: list[Record]) -> _Claims:
-    """The forked half of the build: the nodes of ``records`` and the claims (``_claims``),
-    their lines sorted in reverse and unique, their origins in that order."""
-    lines, origins = _nodes(records, labels)
-    claim_lines, claim_origins, conflicts = _claims(data, labels)
-    origins.update(claim_origins)
-    lines.extend(claim_lines)
-    claim_lines.clear()
-    return _sorted_unique(lines), origins, conflicts
 
 
 def _sent(lines: list[bytes], origins: dict[str, str], conflicts: list[tuple[str, str]]) -> _Sent:

@@ -129,7 +129,7 @@ def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
 def prepare_apart(project: Project, data_dir: Path, progress: Progress, document: Path) -> Prepared:
     """``prepare`` in a child process forked for it (``apart``), which sends back its progress
     lines as they come, then what it made, its N-Triples document written to the file
-    ``document`` (the build's dump: ``Built.kept_in``) and mapped in memory here.
+    ``document`` (the build's dump, read from there: ``Built.kept_in``).
 
     Reading and building allocate millions of small objects and free most of them among those
     that live on, and a process does not give such memory back: the parent would carry it
@@ -139,15 +139,10 @@ def prepare_apart(project: Project, data_dir: Path, progress: Progress, document
     cannot fork, ``prepare`` runs here."""
     child = apart.start(partial(_prepare_into, project, data_dir, document))
     if child is None:
-        prepared = _prepare_into(project, data_dir, document, progress)
-    else:
-        outcome = child.outcome("reading and building the graph", progress)
-        assert isinstance(outcome, Prepared)
-        prepared = outcome
-    try:
-        return replace(prepared, built=prepared.built.mapped())
-    except OSError as exc:
-        raise DialogueKGError(f"cannot read {document}: {exc.strerror or exc}") from exc
+        return _prepare_into(project, data_dir, document, progress)
+    prepared = child.outcome("reading and building the graph", progress)
+    assert isinstance(prepared, Prepared)
+    return prepared
 
 
 def _prepare_into(project: Project, data_dir: Path, document: Path, progress: Progress) -> Prepared:
