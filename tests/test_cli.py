@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dialoguekg import __version__, tables
+from dialoguekg import graph as graph_stage
 from dialoguekg.cli import SETTINGS, main
 
 from .conftest import ROOT, records_in
@@ -122,6 +123,33 @@ def test_build_of_non_conforming_data_exits_1_and_writes_nothing(
     err = capsys.readouterr().err
     assert "does not conform to the shapes; nothing was written" in err
     assert not out.exists()
+
+
+def test_a_failed_build_leaves_no_folder_it_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The new output folder is made before the data is read: a build that then fails takes
+    it away, and the folders made to hold it."""
+    out = tmp_path / "new" / "deeper" / "dist"
+    assert main(["build", "--data", str(non_conforming_copy(tmp_path)), "--out", str(out)]) == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_document_that_cannot_be_written_is_an_error_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The build's child writes the N-Triples into the new folder: a disk that refuses them is
+    a one-line error naming the output folder, exit 2, and the previous output kept."""
+
+    def full(self: graph_stage.Built, path: Path) -> graph_stage.Built:
+        raise OSError(28, "No space left on device")
+
+    out = tmp_path / "dist"
+    monkeypatch.setattr(graph_stage.Built, "kept_in", full)
+    assert main(["build", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"dialoguekg: error: cannot write {out}: No space left on device; the previous" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -175,23 +176,45 @@ def test_the_cli_build_writes_the_files_the_renderers_make(tmp_path: Path, dist:
         assert path.read_bytes() == (dist / name).read_bytes(), name
 
 
-def test_a_file_copied_where_the_kernel_cannot_copy_is_read_and_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refused(*args: object) -> int:
-        raise OSError(18, "Invalid cross-device link")
+HEAD, TAIL = b"<a> <b> <c> .\n<h> <i> <j> .\n", b"<d> <e> <f> <g> .\n"
 
-    monkeypatch.setattr(os, "copy_file_range", refused)
+
+def copy_refused(*args: object) -> int:
+    raise OSError(18, "Invalid cross-device link")
+
+
+def copy_stopping_short(source: int, target: int, count: int) -> int:
+    """A kernel copy that copies five bytes, then says it reached the end."""
+    return 0 if os.lseek(target, 0, os.SEEK_CUR) else os.write(target, os.read(source, 5))
+
+
+@pytest.mark.parametrize("copy", [copy_refused, copy_stopping_short], ids=["refused", "short"])
+def test_a_file_the_kernel_does_not_copy_whole_is_read_and_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy: Callable[..., int]
+) -> None:
+    monkeypatch.setattr(os, "copy_file_range", copy)
     with export.Output(tmp_path / "dist") as output:
-        (output.path("a.nt")).write_bytes(b"<a> <b> <c> .\n")
+        (output.path("a.nt")).write_bytes(HEAD)
         output.adopt("a.nt")
-        output.add_copy("a.nq", "a.nt", lambda: b"<d> <e> <f> <g> .\n")
+        output.add_copy("a.nq", "a.nt", lambda: TAIL)
         written = output.written()
         output.commit({})
-    both = b"<a> <b> <c> .\n<d> <e> <f> <g> .\n"
-    assert (tmp_path / "dist" / "a.nq").read_bytes() == both
-    assert written == {"a.nt": export.digest(b"<a> <b> <c> .\n"), "a.nq": export.digest(both)}
-    assert written["a.nq"].sha256 == hashlib.sha256(both).hexdigest()
+    assert (tmp_path / "dist" / "a.nq").read_bytes() == HEAD + TAIL
+    assert written == {"a.nt": export.digest(HEAD), "a.nq": export.digest(HEAD + TAIL)}
+
+
+def test_the_dumps_of_a_graph_kept_in_a_file_hold_its_whole_document(
+    tmp_path: Path, compiled: Compiled, project: Project
+) -> None:
+    """``makers`` reads a document kept in a file (``Built.kept_in``), wherever the file is."""
+    kept = compiled.built.kept_in(tmp_path / "elsewhere.nt")
+    context = export.load_context(project.context_file)
+    ours, reference = (
+        export.makers(built, compiled.store, context) for built in (kept, compiled.built)
+    )
+    for name in (export.NTRIPLES, export.NQUADS):
+        assert export.digest(ours[name]()) == export.digest(reference[name]())
+    assert ours[export.NTRIPLES]() == compiled.built.document != b""
 
 
 def checksums_of(files: dict[str, bytes]) -> bytes:

@@ -233,7 +233,7 @@ def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -
     # shapes are checked; the folder is put in place only if the graph conforms.
     with export.Output(out) as output:
         document = output.path(export.NTRIPLES)
-        prepared = project_mod.prepare_apart(project, data_dir, _progress, document)
+        prepared = project_mod.prepare_apart(project, data_dir, _progress, document, out)
         built = prepared.built
         store = export.start(
             output, built, context, lambda: built.dataset(project.ontology_file)

@@ -128,10 +128,10 @@ def makers(built: Built, store: ox.Store, context: Mapping[str, Any]) -> dict[st
     prefixes = turtle_prefixes()
     turtle = _Shared(lambda: _dump(store, ox.RdfFormat.TURTLE, prefixes, ox.DefaultGraph()), 2)
     files: dict[str, Maker] = {
-        NTRIPLES: lambda: built.document,
+        NTRIPLES: built.whole,
         f"{BASE_NAME}.ttl": turtle,
         f"{BASE_NAME}.trig": lambda: _trig(store, turtle, prefixes),
-        NQUADS: lambda: (built.document, _ontology_quads(store)),
+        NQUADS: lambda: (built.whole(), _ontology_quads(store)),
     }
     for table in tables.TABLES:
         files[table.file] = partial(tables.csv, table, store)
@@ -648,15 +648,17 @@ def _chunks(content: Content) -> tuple[bytes | memoryview, ...]:
 
 
 def _copy_file(source: BinaryIO, target: BinaryIO) -> None:
-    """Copy ``source`` to ``target`` from their positions, in the kernel where it can
-    (``os.copy_file_range``: no bytes through this process), else by reading and writing."""
-    target.flush()
-    try:
+    """Copy the whole of ``source`` into the empty ``target``, in the kernel where it can
+    (``os.copy_file_range``: no bytes through this process); what it did not copy (not offered
+    here, not between these files, or a copy that stopped short) is read and written."""
+    size = os.fstat(source.fileno()).st_size
+    with contextlib.suppress(AttributeError, OSError):
         while os.copy_file_range(source.fileno(), target.fileno(), 1 << 30):
             pass
-    except (AttributeError, OSError):  # not offered here, or not between these files
+    copied = target.seek(0, os.SEEK_END)
+    if copied < size:
+        source.seek(copied)
         shutil.copyfileobj(source, target)
-    target.seek(0, os.SEEK_END)
 
 
 def checksums(written: Mapping[str, Written]) -> bytes:
@@ -746,9 +748,10 @@ class Output:
     """An output folder being replaced, atomically: its files are made and written into a fresh
     hidden folder beside it, two at a time in threads (pyoxigraph's writers, hashing and file
     writes run without the GIL, so they overlap the validation), each hashed once as it is
-    written and then dropped; ``commit`` adds the last files and puts the folder in place of
-    ``out_dir``. Leaving the ``with`` block without a commit (an error, a graph that does not
-    conform) removes the new folder: the previous output stays as it was.
+    written (or, ``adopt``ed, once as it is found there) and then dropped; ``commit`` adds the
+    last files and puts the folder in place of ``out_dir``. Leaving the ``with`` block without a
+    commit (an error, a graph that does not conform) removes the new folder and the folders
+    made to hold it: the previous output stays as it was.
 
     Refuses (DialogueKGError) a folder holding files dialoguekg did not write."""
 
@@ -761,8 +764,10 @@ class Output:
                 f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}, "
                 f"not in its {CHECKSUMS}); choose an empty or new folder with --out"
             )
+        parent = self.out_dir.parent
+        self._made_dirs = [p for p in (parent, *parent.parents) if not p.exists()]
         try:
-            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            parent.mkdir(parents=True, exist_ok=True)
             self.staging = Path(
                 tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent)
             )
@@ -771,7 +776,8 @@ class Output:
         self.staging.chmod(0o755)  # mkdtemp makes it private; the dumps are for everyone
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="output")
         self.files: dict[str, Future[Written]] = {}
-        self._adopted: dict[str, Any] = {}  # the SHA-256 objects of adopted files
+        self._adopted: dict[str, hashlib._Hash] = {}  # the SHA-256 objects of adopted files
+        self._committed = False
 
     def __enter__(self) -> Output:
         return self
@@ -781,6 +787,9 @@ class Output:
             self.pool.shutdown(wait=True, cancel_futures=True)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
+            for folder in () if self._committed else self._made_dirs:
+                with contextlib.suppress(OSError):  # not empty: something else put files there
+                    folder.rmdir()
 
     def path(self, name: str) -> Path:
         """Where the file ``name`` is written, in the new folder."""
@@ -803,16 +812,20 @@ class Output:
 
     def add_copy(self, name: str, first: str, rest: Callable[[], bytes]) -> None:
         """Make the file ``name`` as the ``adopt``ed file ``first`` and then ``rest()``, in a
-        thread: the kernel copies ``first`` (``os.copy_file_range``), whose hash goes on."""
-        self.files[name] = self.pool.submit(self._write_copy, name, first, rest)
+        thread: the kernel copies ``first`` (``os.copy_file_range``), whose hash goes on.
+        (The pool takes its tasks in order: ``first``'s hash is made, or being made in another
+        thread, when this task waits for it.)"""
+        adopted = self.files[first]
+        self.files[name] = self.pool.submit(self._write_copy, name, first, adopted, rest)
 
-    def _write_copy(self, name: str, first: str, rest: Callable[[], bytes]) -> Written:
+    def _write_copy(
+        self, name: str, first: str, adopted: Future[Written], rest: Callable[[], bytes]
+    ) -> Written:
         tail = self._made(name, rest)
         with self.path(first).open("rb") as source, self.path(name).open("wb") as target:
             _copy_file(source, target)
             target.write(tail)
-        # ``first`` was adopted before: its hash is made, or being made in the other thread
-        head = self.files[first].result()
+        head = adopted.result()
         hashed = self._adopted[first].copy()
         hashed.update(tail)
         return Written(head.size + len(tail), hashed.hexdigest())
@@ -857,6 +870,7 @@ class Output:
             raise DialogueKGError(
                 f"cannot write {self.out_dir}: {exc}; the previous output is kept"
             ) from exc
+        self._committed = True
 
 
 def _foreign_files(out_dir: Path) -> list[str]:

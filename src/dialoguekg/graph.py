@@ -105,10 +105,16 @@ class Built:
         build's child sends back (``project.prepare_apart``), the file's name for its bytes (a
         pipe carried them slower than a file takes them, and the build writes the file anyway),
         and what the parent reads a megabyte at a time instead of holding it (the build's peak
-        of memory is the parent's, while it validates). Raises OSError."""
+        of memory is the parent's, while it validates). Its readers need the file where it
+        is: the build's output folder moves it into place only once they are done. Raises
+        OSError."""
         with path.open("wb") as file:
             file.write(self.document)
         return replace(self, document=b"", file=path)
+
+    def whole(self) -> bytes:
+        """The whole document, read from its file if it is kept in one."""
+        return self.document if self.file is None else self.file.read_bytes()
 
     def __len__(self) -> int:
         return self.count

@@ -126,10 +126,13 @@ def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
     return Prepared(counts, claims, built)
 
 
-def prepare_apart(project: Project, data_dir: Path, progress: Progress, document: Path) -> Prepared:
+def prepare_apart(
+    project: Project, data_dir: Path, progress: Progress, document: Path, out: Path
+) -> Prepared:
     """``prepare`` in a child process forked for it (``apart``), which sends back its progress
     lines as they come, then what it made, its N-Triples document written to the file
-    ``document`` (the build's dump, read from there: ``Built.kept_in``).
+    ``document`` (the build's dump in the new output folder that will replace ``out``, read
+    from there: ``Built.kept_in``).
 
     Reading and building allocate millions of small objects and free most of them among those
     that live on, and a process does not give such memory back: the parent would carry it
@@ -137,18 +140,22 @@ def prepare_apart(project: Project, data_dir: Path, progress: Progress, document
     build's peak 370 MB lower: ``bench/bench.py --scale-table``, in README.md). Raises what
     ``prepare`` raised, or a DialogueKGError if the file cannot be written; where the system
     cannot fork, ``prepare`` runs here."""
-    child = apart.start(partial(_prepare_into, project, data_dir, document))
+    child = apart.start(partial(_prepare_into, project, data_dir, document, out))
     if child is None:
-        return _prepare_into(project, data_dir, document, progress)
+        return _prepare_into(project, data_dir, document, out, progress)
     prepared = child.outcome("reading and building the graph", progress)
     assert isinstance(prepared, Prepared)
     return prepared
 
 
-def _prepare_into(project: Project, data_dir: Path, document: Path, progress: Progress) -> Prepared:
+def _prepare_into(
+    project: Project, data_dir: Path, document: Path, out: Path, progress: Progress
+) -> Prepared:
     """``prepare``, the document then written to the file ``document``."""
     prepared = prepare(project, data_dir, progress)
     try:
         return replace(prepared, built=prepared.built.kept_in(document))
     except OSError as exc:
-        raise DialogueKGError(f"cannot write {document}: {exc.strerror or exc}") from exc
+        raise DialogueKGError(
+            f"cannot write {out}: {exc.strerror or exc}; the previous output is kept"
+        ) from exc

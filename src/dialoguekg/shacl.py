@@ -3,8 +3,8 @@
 pySHACL checks each constraint once per focus node; at a million triples that is hours. Here
 each constraint of each shape becomes one SELECT over the whole graph that returns only the
 violating focus nodes (and values), so validation costs a few index scans per constraint; the
-``sh:maxCount`` bounds on the predicates of the same focus nodes are counted by one query
-(``_counts``: the focus nodes scanned once, not once per predicate).
+``sh:maxCount`` bounds of a node shape's predicates are counted by one query (``_counts``: the
+focus nodes scanned once, not once per predicate).
 ``validate.validate(..., engine="pyshacl")`` keeps pySHACL as the reference, and a test holds
 both to the same findings on every shape case and on the real graph.
 
@@ -70,9 +70,10 @@ class _Check:
 
 @dataclass(frozen=True)
 class _Bound:
-    """A ``sh:minCount`` and/or ``sh:maxCount`` on a predicate, for the focus nodes
-    ``targets`` selects: counted with every other bound on the same focus nodes in one query
-    (``_counts``), which scans the focus nodes once instead of once per predicate."""
+    """A ``sh:maxCount`` on a predicate, with the shape's ``sh:minCount`` if it has one, for
+    the focus nodes ``targets`` selects: counted with every other bound whose targets are
+    written the same (in practice, those of one node shape) in one query (``_counts``), which
+    scans the focus nodes once instead of once per predicate."""
 
     targets: str
     path: ox.NamedNode
