@@ -27,12 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
 
 
-def records_in(kind: str) -> int:
-    """How many records data/ holds of a kind (``kind.yaml`` and ``kind/*.yaml``), read with
-    plain PyYAML, not our reader, so that a count the graph shows is checked independently."""
+def records_of(kind: str) -> list[dict[str, Any]]:
+    """The records data/ holds of a kind (``kind.yaml`` and ``kind/*.yaml``), read with plain
+    PyYAML, not our reader, so that what the graph shows is checked independently."""
     files = [ROOT / "data" / f"{kind}.yaml", *sorted((ROOT / "data" / kind).glob("*.yaml"))]
     texts = [f.read_text(encoding="utf-8") for f in files if f.exists()]
-    return sum(len(yaml.safe_load(text) or []) for text in texts)
+    return [record for text in texts for record in yaml.safe_load(text) or []]
+
+
+def records_in(kind: str) -> int:
+    """How many records data/ holds of a kind (``records_of``)."""
+    return len(records_of(kind))
 
 
 def mini_with_two_sources(tmp_path: Path) -> Path:

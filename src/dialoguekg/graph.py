@@ -164,7 +164,7 @@ class Built:
         """The graph in rdflib, for the tests and benchmarks that read it so (slow, big)."""
         from rdflib import Graph
 
-        return Graph().parse(data=b"".join(self.chunks()), format="nt")
+        return Graph().parse(data=self.whole(), format="nt")
 
 
 #: From this many records on, ``build`` makes the claims' triples in a forked process while
