@@ -29,6 +29,24 @@ def test_a_child_sends_its_progress_then_its_outcome() -> None:
     assert child.status == 0  # reaped
 
 
+def test_a_childs_notes_go_to_their_handler_between_its_lines() -> None:
+    """A Note (how far the build's child has written its document) is neither a line nor the
+    outcome: the parent hands each to ``noted`` as it comes, in order with the lines."""
+
+    def work(send: apart.Send) -> object:
+        send("one")
+        send(apart.Note(3))
+        send(apart.Note(7))
+        send("two")
+        return ("done",)
+
+    child = apart.start(work)
+    assert child is not None
+    seen: list[object] = []
+    assert child.outcome("the work", seen.append, seen.append) == ("done",)
+    assert seen == ["one", 3, 7, "two"]
+
+
 def test_a_childs_error_is_raised_here_with_its_location() -> None:
     def work(send: apart.Send) -> object:
         raise SourceDataError("data/persons.yaml", "duplicate id x", line=7, expected="one")

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dialoguekg import __version__, tables
-from dialoguekg import graph as graph_stage
+from dialoguekg import __version__, export, tables
 from dialoguekg.cli import SETTINGS, main
 
 from .conftest import ROOT, records_in
@@ -139,13 +138,15 @@ def test_a_document_that_cannot_be_written_is_an_error_and_nothing_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The build's child writes the N-Triples into the new folder: a disk that refuses them is
-    a one-line error naming the output folder, exit 2, and the previous output kept."""
+    a one-line error naming the output folder, exit 2, and the previous output kept. (The
+    document goes to /dev/full, which takes no byte: a full disk, in the real write.)"""
+    path = export.Output.path
 
-    def full(self: graph_stage.Built, path: Path) -> graph_stage.Built:
-        raise OSError(28, "No space left on device")
+    def full(self: export.Output, name: str) -> Path:
+        return Path("/dev/full") if name == export.NTRIPLES else path(self, name)
 
     out = tmp_path / "dist"
-    monkeypatch.setattr(graph_stage.Built, "kept_in", full)
+    monkeypatch.setattr(export.Output, "path", full)
     assert main(["build", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"dialoguekg: error: cannot write {out}: No space left on device; the previous" in err

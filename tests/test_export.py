@@ -16,7 +16,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
-from dialoguekg import export, tables
+from dialoguekg import apart, export, tables
 from dialoguekg.errors import DialogueKGError
 from dialoguekg.project import Compiled, Project
 from dialoguekg.vocab import DUMPS_BASE
@@ -162,12 +162,19 @@ def test_builds_are_byte_identical_across_processes(tmp_path: Path) -> None:
     assert sums[0] == sums[1]
 
 
-def test_the_cli_build_writes_the_files_the_renderers_make(tmp_path: Path, dist: Path) -> None:
-    """``build`` writes its N-Triples from the child that built them and starts the N-Quads as
-    a kernel copy of that file (``Built.kept_in``, ``Output.add_copy``): every file is the
-    one ``all_files`` makes in one process, byte for byte."""
+@pytest.mark.parametrize("forks", [True, False], ids=["child", "no-fork"])
+def test_the_cli_build_writes_the_files_the_renderers_make(
+    tmp_path: Path, dist: Path, monkeypatch: pytest.MonkeyPatch, forks: bool
+) -> None:
+    """``build`` writes its N-Triples from the child that built them, loads the store as the
+    file grows (``graph.Loading``) and starts the N-Quads as a kernel copy of that file
+    (``Output.add_copy``): every file is the one ``all_files`` makes in one process from the
+    whole document, byte for byte; so too where the system cannot fork (the child's work is
+    done here, its notes handed over directly)."""
     from dialoguekg.cli import main
 
+    if not forks:
+        monkeypatch.setattr(apart, "start", lambda work: None)
     out = tmp_path / "dist"
     assert main(["build", "--out", str(out)]) == 0
     built = {p.relative_to(out).as_posix(): p for p in out.rglob("*") if p.is_file()}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -106,14 +108,17 @@ def test_where_no_child_can_be_forked_every_node_is_built_here(
     assert graph_stage.build(data).document == alone.document
 
 
-def test_a_document_kept_in_a_file_reads_back_the_same(
+def test_a_document_written_to_a_file_reads_back_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What the build's child sends is the file's name; the parent reads the file: the same
-    chunks of whole lines, lines and store, whatever the chunks' size."""
-    built = graph_stage.build(sources.load(CASES / "mini" / "data"))
-    kept = built.kept_in(tmp_path / "g.nt")
-    assert (kept.document, kept.file) == (b"", tmp_path / "g.nt")
+    """The build's child writes the document to a file through a sink and sends its name; the
+    parent reads the file: the same chunks of whole lines, lines and store, whatever the
+    chunks' size."""
+    data = sources.load(CASES / "mini" / "data")
+    built = graph_stage.build(data)
+    with (tmp_path / "g.nt").open("wb") as file:
+        kept = replace(graph_stage.build(data, file.write), file=tmp_path / "g.nt")
+    assert (kept.document, len(kept)) == (b"", len(built))
     for size in (1, 100, 1 << 20):
         monkeypatch.setattr(graph_stage, "LINES_CHUNK", size)
         chunks = list(kept.chunks())
@@ -121,18 +126,53 @@ def test_a_document_kept_in_a_file_reads_back_the_same(
         assert all(chunk.endswith(b"\n") for chunk in chunks)
         assert list(kept.lines()) == list(built.lines()) == built.document.decode().splitlines()
     assert set(kept.dataset()) == set(built.dataset())
-    empty = graph_stage.Built(b"", 0, {}).kept_in(tmp_path / "empty.nt")
+    (tmp_path / "empty.nt").write_bytes(b"")
+    empty = graph_stage.Built(b"", 0, {}, file=tmp_path / "empty.nt")
     assert (list(empty.chunks()), list(empty.lines()), len(empty.dataset())) == ([], [], 0)
+
+
+def test_a_document_loaded_as_it_is_written_is_the_store_of_the_whole_file(
+    tmp_path: Path,
+) -> None:
+    """``Loading`` loads each stretch of the file as the writer reports it: the same store as
+    ``Built.dataset`` makes from the whole document, down to its dumps' bytes, which follow the
+    order the triples came in; nothing is lost when the writer reports after every line."""
+    import pyoxigraph as ox
+
+    built = graph_stage.build(sources.load(CASES / "mini" / "data"))
+    whole = built.dataset(ROOT / "ontology" / "dialoguekg.ttl")
+    path = tmp_path / "g.nt"
+    with graph_stage.Loading(path) as loading, path.open("wb", buffering=0) as file:
+        for line in built.document.splitlines(keepends=True):
+            file.write(line)
+            loading.up_to(file.tell())
+        store = loading.store(ROOT / "ontology" / "dialoguekg.ttl")
+    assert len(store) == len(whole) > len(built)
+    for fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        assert store.dump(format=fmt) == whole.dump(format=fmt)
+
+
+def test_a_loading_left_before_its_file_is_written_ends() -> None:
+    """A build that fails before its child writes anything leaves its ``Loading``: the thread
+    ends without the file ever existing."""
+    with graph_stage.Loading(Path("/nonexistent/g.nt")) as loading:
+        pass
+    assert loading._loaded.done() and loading._loaded.result() is None
 
 
 def test_the_two_halves_merge_into_sorted_unique_lines() -> None:
     """A line both halves make is written once; an empty half adds no line."""
-    document, count = graph_stage._document([b"c", b"a"], [b"d", b"c", b"b"])
-    assert (document, count) == (b"a\nb\nc\nd\n", 4)
-    assert graph_stage._document([b"b", b"a"], []) == (b"a\nb\n", 2)
-    assert graph_stage._document([], []) == (b"", 0)
+
+    def document(first: list[bytes], second: list[bytes]) -> tuple[bytes, int]:
+        written = io.BytesIO()
+        count = graph_stage._document(first, second, written.write)
+        return written.getvalue(), count
+
+    assert document([b"c", b"a"], [b"d", b"c", b"b"]) == (b"a\nb\nc\nd\n", 4)
+    assert document([b"b", b"a"], []) == (b"a\nb\n", 2)
+    assert document([], []) == (b"", 0)
     # a half's own repeated line (a record giving one value twice) is also written once
-    assert graph_stage._document([b"b", b"b", b"a"], [b"b"]) == (b"a\nb\n", 2)
+    assert document([b"b", b"b", b"a"], [b"b"]) == (b"a\nb\n", 2)
 
 
 def test_a_value_given_twice_is_one_triple(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

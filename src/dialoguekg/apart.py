@@ -23,12 +23,33 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from .errors import DialogueKGError
 
 #: What a child's work is given to send a message to the parent (any picklable value).
 Send = Callable[[object], None]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A figure the child reports as it works (the build's child: how far its document file is
+    written), neither a line of progress nor its outcome."""
+
+    value: int
+
+
+def dispatch(
+    message: object, progress: Callable[[str], None], noted: Callable[[int], None]
+) -> None:
+    """Hand a message other than the outcome to ``progress`` (a line) or ``noted`` (a Note):
+    what the parent does with a child's messages, and a caller working itself with its own."""
+    if isinstance(message, Note):
+        noted(message.value)
+    elif isinstance(message, str):
+        progress(message)
+
 
 _PR_SET_PDEATHSIG = 1
 
@@ -55,16 +76,21 @@ class Child:
             raise
         self._reap()
 
-    def outcome(self, what: str, progress: Callable[[str], None] | None = None) -> object:
-        """The child's last message that is not a line of progress (a string), once it has
-        ended; the lines go to ``progress`` as they come. Raises the DialogueKGError the child
-        sent, or one saying that ``what`` stopped without an answer."""
+    def outcome(
+        self,
+        what: str,
+        progress: Callable[[str], None] = lambda line: None,
+        noted: Callable[[int], None] = lambda value: None,
+    ) -> object:
+        """The child's last message that is neither a line of progress (a string) nor a Note,
+        once it has ended; the others go to ``progress`` and ``noted`` as they come. Raises the
+        DialogueKGError the child sent, or one saying that ``what`` stopped without an answer."""
         last: object = None
         for message in self.messages():
-            if not isinstance(message, str):
+            if isinstance(message, (str, Note)):
+                dispatch(message, progress, noted)
+            else:
                 last = message
-            elif progress is not None:
-                progress(message)
         if isinstance(last, DialogueKGError):
             raise last
         if last is None:

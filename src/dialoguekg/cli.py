@@ -223,21 +223,22 @@ def _without_cycle_collector() -> Iterator[None]:
 def _build(project: Project, data_dir: Path, out: Path, verbose: bool = False) -> object:
     """Build into ``out``; returns what it made (the graph, the store), for ``run`` to end the
     process without freeing it."""
-    from . import export
+    from . import export, graph
     from . import project as project_mod
 
     context = export.load_context(project.context_file)
     modified = export.modified_date()  # a bad SOURCE_DATE_EPOCH fails before any work
-    # The build writes its N-Triples into the new output folder; the other dumps and the
-    # tables are made and written (``export.start``) while pyoxigraph loads the store and the
-    # shapes are checked; the folder is put in place only if the graph conforms.
-    with export.Output(out) as output:
-        document = output.path(export.NTRIPLES)
-        prepared = project_mod.prepare_apart(project, data_dir, _progress, document, out)
-        built = prepared.built
-        store = export.start(
-            output, built, context, lambda: built.dataset(project.ontology_file)
+    # The build's child writes its N-Triples into the new output folder, which is loaded into
+    # the store as it is written; the other dumps and the tables are made and written
+    # (``export.start``) while the store's load ends and the shapes are checked; the folder is
+    # put in place only if the graph conforms.
+    with export.Output(out) as output, graph.Loading(output.path(export.NTRIPLES)) as loading:
+        document = loading.path
+        prepared = project_mod.prepare_apart(
+            project, data_dir, _progress, document, out, loading.up_to
         )
+        built = prepared.built
+        store = export.start(output, built, context, lambda: loading.store(project.ontology_file))
         compiled = project_mod.check(project, prepared, store, _progress, "fast")
         shown = compiled.report.warnings if verbose else ()
         for line in [f.line() for f in shown] or compiled.report.summary():

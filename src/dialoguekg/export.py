@@ -143,11 +143,12 @@ def start(
     output: Output, built: Built, context: Mapping[str, Any], load: Callable[[], ox.Store]
 ) -> ox.Store:
     """Start making every file of ``makers`` into ``output`` as ``build`` does, and return the
-    store ``load`` makes (``Built.dataset``): JSON-LD (Python) first, from the build's lines,
-    while ``load`` runs without the GIL; then the other dumps and the tables, which
-    pyoxigraph's writers and queries make largely without the GIL, while the caller validates.
-    A document the build already wrote into the output (``Built.kept_in``) is only hashed, and
-    the N-Quads dump starts as a copy of it made by the kernel.
+    store ``load`` makes (``Built.dataset``, or the end of ``graph.Loading``): JSON-LD
+    (Python) first, from the build's lines, while ``load`` runs without the GIL; then the other
+    dumps and the tables, which pyoxigraph's writers and queries make largely without the GIL,
+    while the caller validates. A document the build already wrote into the output (its
+    ``Built.file``) is only hashed, and the N-Quads dump starts as a copy of it made by the
+    kernel.
     (Made in forked processes instead, at a million triples they took as long, the two cores
     being busy anyway, and their memory added up to 1.5 GB; the JSON-LD alone in a forked
     child took as long too, with the same peak, in runs interleaved with this code.)"""
@@ -801,7 +802,7 @@ class Output:
 
     def adopt(self, name: str) -> None:
         """Count the file ``name`` as made: it is in the new folder already (written by the
-        build's child: ``Built.kept_in``); it is only hashed, in a thread."""
+        build's child: ``Built.file``); it is only hashed, in a thread."""
         self.files[name] = self.pool.submit(self._hash_adopted, name)
 
     def _hash_adopted(self, name: str) -> Written:

@@ -17,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
@@ -91,25 +93,24 @@ class Built:
     each minted node came from; the (subject, predicate) facts, sorted, on which
     two claims conflict (``verdicts``: the build writes each conflicting pair as
     ``dkg:conflictsWith``, which ``queries/conflicts.rq``, the warnings and the pages read). One
-    bytes object, not a list of line strings, which would hold the text a second time; or, once
-    ``kept_in`` a file (the build's N-Triples dump), none: its readers read the file."""
+    bytes object, not a list of line strings, which would hold the text a second time; or,
+    where the build wrote it to a file (``file``: the build's N-Triples dump, written by its
+    child, ``project.prepare_apart``), none: its readers read the file a megabyte at a time
+    instead of holding it (the build's peak of memory is the parent's, while it validates),
+    and need it where it is: the build's output folder moves it into place only once they are
+    done."""
 
     document: bytes
     count: int
     origins: dict[str, str]
     conflicts: list[tuple[str, str]] = field(default_factory=list)
-    file: Path | None = None  # the file holding the document, once ``kept_in`` one
+    file: Path | None = None  # the file holding the document, if it was written to one
 
     def kept_in(self, path: Path) -> Built:
-        """This graph with its document written to ``path`` and no longer held: what the
-        build's child sends back (``project.prepare_apart``), the file's name for its bytes (a
-        pipe carried them slower than a file takes them, and the build writes the file anyway),
-        and what the parent reads a megabyte at a time instead of holding it (the build's peak
-        of memory is the parent's, while it validates). Its readers need the file where it
-        is: the build's output folder moves it into place only once they are done. Raises
-        OSError."""
-        with path.open("wb") as file:
-            file.write(self.document)
+        """This graph with its document written to ``path`` and no longer held, as the build's
+        child leaves it (for the benchmark's write stage and the tests; the child writes the
+        file as it makes it, through ``build``'s sink). Raises OSError."""
+        path.write_bytes(self.document)
         return replace(self, document=b"", file=path)
 
     def whole(self) -> bytes:
@@ -152,11 +153,7 @@ class Built:
         else:
             store.load(self.document, format=ox.RdfFormat.N_TRIPLES)
         if ontology_file is not None:
-            store.load(
-                path=str(ontology_file),
-                format=ox.RdfFormat.TURTLE,
-                to_graph=ox.NamedNode(ONTOLOGY_IRI),
-            )
+            _load_ontology(store, ontology_file)
         return store
 
     @cached_property
@@ -165,6 +162,82 @@ class Built:
         from rdflib import Graph
 
         return Graph().parse(data=self.whole(), format="nt")
+
+
+def _load_ontology(store: ox.Store, ontology_file: Path) -> None:
+    """The ontology into its named graph of ``store``."""
+    import pyoxigraph as ox
+
+    store.load(
+        path=str(ontology_file), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI)
+    )
+
+
+class Loading:
+    """The store of a document being written to ``path`` (by the build's child), loaded as it
+    grows: ``up_to`` each size the file has reached, and a thread loads, in file order, all
+    the whole lines written since its last load, while the child writes the next. The store is
+    the one ``Built.dataset`` makes from the whole file, down to the order its dumps follow,
+    which is the order the triples came in (a test holds them byte for byte); the load that
+    took a sixth of the build after the child's end is mostly done by then (``bench/bench.py
+    --scale-table``). Few loads, each of what is there: each takes the GIL twice, which a
+    Python thread of the build may hold for its switch interval. A context manager: leaving
+    it stops the loading."""
+
+    def __init__(self, path: Path) -> None:
+        import pyoxigraph as ox
+
+        self.path = path
+        self._store = ox.Store()
+        self._size = 0  # how far the file is written
+        self._ended = False  # no more will be written, or the loading is given up
+        self._change = threading.Condition()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loading")
+        self._loaded = self._pool.submit(self._load)
+
+    def __enter__(self) -> Loading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._end()
+        self._pool.shutdown(wait=True)
+
+    def up_to(self, size: int) -> None:
+        """The file is written up to ``size`` bytes (the end of a line)."""
+        with self._change:
+            self._size = max(self._size, size)
+            self._change.notify()
+
+    def _end(self) -> None:
+        with self._change:
+            self._ended = True
+            self._change.notify()
+
+    def _load(self) -> None:
+        import pyoxigraph as ox
+
+        done = 0
+        while size := self._next(done):
+            with self.path.open("rb") as file:
+                file.seek(done)
+                self._store.load(file.read(size - done), format=ox.RdfFormat.N_TRIPLES)
+            done = size
+
+    def _next(self, done: int) -> int:
+        """How far the file is written once it is past ``done``; 0 once it is not and will
+        not be."""
+        with self._change:
+            self._change.wait_for(lambda: self._size > done or self._ended)
+            return self._size if self._size > done else 0
+
+    def store(self, ontology_file: Path | None = None) -> ox.Store:
+        """The store once the whole file is loaded, with the ontology in its named graph (the
+        layout of ``Built.dataset``). Raises OSError if the file cannot be read."""
+        self._end()
+        self._loaded.result()
+        if ontology_file is not None:
+            _load_ontology(self._store, ontology_file)
+        return self._store
 
 
 #: From this many records on, ``build`` makes the claims' triples in a forked process while
@@ -176,8 +249,11 @@ APART_FROM = 20_000
 _NOT_NODES = frozenset({"claims", "links", "labels", "ids"})
 
 
-def build(data: SourceData) -> Built:
-    """Turn the records of ``data`` into a graph (reads nothing, writes nothing)."""
+def build(data: SourceData, sink: Callable[[bytes], object] | None = None) -> Built:
+    """Turn the records of ``data`` into a graph (reads nothing). With a ``sink``, the document
+    goes there a chunk of whole lines at a time, as it is made, and the Built holds none of it
+    (``project.prepare_apart`` writes it to the output folder, where the parent loads each chunk
+    as it comes); without one, the Built holds it."""
     labels = _labels(data)
     records = [record for record in data.all() if record.kind not in _NOT_NODES]
     claims = None
@@ -198,8 +274,11 @@ def build(data: SourceData) -> Built:
         claim_lines = text.split(b"\n") if text else []
         del text, sent
     origins.update(claim_origins)
-    document, count = _document(node_lines, claim_lines)
-    return Built(document, count, origins, conflicts)
+    if sink is not None:
+        return Built(b"", _document(node_lines, claim_lines, sink), origins, conflicts)
+    document = io.BytesIO()
+    count = _document(node_lines, claim_lines, document.write)
+    return Built(document.getvalue(), count, origins, conflicts)
 
 
 def _nodes(records: list[Record], labels: dict[str, str]) -> tuple[list[bytes], dict[str, str]]:
@@ -268,25 +347,24 @@ def _encoded(triples: Iterable[Triple]) -> Iterator[bytes]:
     return (nt.line(*t).encode() for t in triples)
 
 
-def _document(first: list[bytes], second: list[bytes]) -> tuple[bytes, int]:
-    """Two lists of unique lines, each sorted in reverse, as one sorted document of unique
-    lines, and its number of lines (emptying both lists). Lines are sorted as UTF-8 bytes,
-    whose order is the code points' and which compare faster than str. Each chunk of lines is
-    dropped as it is written: at a million triples, the text held twice was the build's peak of
-    memory."""
+def _document(first: list[bytes], second: list[bytes], write: Callable[[bytes], object]) -> int:
+    """Two lists of unique lines, each sorted in reverse, written as one sorted document of
+    unique lines to ``write``, a chunk of whole lines at a time; returns its number of lines
+    (emptying both lists). Lines are sorted as UTF-8 bytes, whose order is the code points'
+    and which compare faster than str. Each chunk of lines is dropped as it is written: at a
+    million triples, the text held twice was the build's peak of memory."""
     merged = first + second
     first.clear()
     second.clear()
     ordered = _sorted_unique(merged)  # two sorted runs: one merge; a line of both halves once
     count = len(ordered)
-    document = io.BytesIO()
     while ordered:
         chunk = ordered[-_CHUNK_LINES:]
         del ordered[-_CHUNK_LINES:]
         chunk.reverse()
         chunk.append(b"")
-        document.write(b"\n".join(chunk))
-    return document.getvalue(), count
+        write(b"\n".join(chunk))
+    return count
 
 
 #: Lines joined at a time by ``_document``.

@@ -109,8 +109,14 @@ def check(
     return Compiled(prepared.counts, prepared.claims, built, store, report)
 
 
-def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
-    """Read ``data_dir`` and build the graph (raises SourceDataError on bad input).
+def prepare(
+    project: Project,
+    data_dir: Path,
+    progress: Progress,
+    sink: Callable[[bytes], object] | None = None,
+) -> Prepared:
+    """Read ``data_dir`` and build the graph (raises SourceDataError on bad input), its
+    document written to ``sink`` if one is given (``graph.build``).
 
     The records are dropped once the graph is built: at a million triples they would double
     the memory the rest of the build needs."""
@@ -120,19 +126,25 @@ def prepare(project: Project, data_dir: Path, progress: Progress) -> Prepared:
     claims = len(data.claims) + counts["links"] + counts["ids"]  # links and ids are claims too
     progress(f"  {sum(counts.values())} records, {len(data.claims)} claims")
     progress("building the graph")
-    built = graph_stage.build(data)
+    built = graph_stage.build(data, sink)
     del data
     progress(f"  {len(built)} triples")
     return Prepared(counts, claims, built)
 
 
 def prepare_apart(
-    project: Project, data_dir: Path, progress: Progress, document: Path, out: Path
+    project: Project,
+    data_dir: Path,
+    progress: Progress,
+    document: Path,
+    out: Path,
+    written: Callable[[int], None],
 ) -> Prepared:
-    """``prepare`` in a child process forked for it (``apart``), which sends back its progress
-    lines as they come, then what it made, its N-Triples document written to the file
-    ``document`` (the build's dump in the new output folder that will replace ``out``, read
-    from there: ``Built.kept_in``).
+    """``prepare`` in a child process forked for it (``apart``), which writes its N-Triples
+    document to the file ``document`` (the build's dump in the new output folder that will
+    replace ``out``; the Built names it and holds none of it), and sends back its progress
+    lines and how far the file is ``written`` as they come (``graph.Loading`` loads it that
+    far meanwhile), then what it made.
 
     Reading and building allocate millions of small objects and free most of them among those
     that live on, and a process does not give such memory back: the parent would carry it
@@ -142,20 +154,38 @@ def prepare_apart(
     cannot fork, ``prepare`` runs here."""
     child = apart.start(partial(_prepare_into, project, data_dir, document, out))
     if child is None:
-        return _prepare_into(project, data_dir, document, out, progress)
-    prepared = child.outcome("reading and building the graph", progress)
+        send = partial(apart.dispatch, progress=progress, noted=written)
+        return _prepare_into(project, data_dir, document, out, send)
+    prepared = child.outcome("reading and building the graph", progress, written)
     assert isinstance(prepared, Prepared)
     return prepared
 
 
 def _prepare_into(
-    project: Project, data_dir: Path, document: Path, out: Path, progress: Progress
+    project: Project, data_dir: Path, document: Path, out: Path, send: apart.Send
 ) -> Prepared:
-    """``prepare``, the document then written to the file ``document``."""
-    prepared = prepare(project, data_dir, progress)
+    """``prepare``, the document written to the file ``document`` a chunk at a time, each
+    chunk's end sent (an ``apart.Note``) once the chunk is in the file."""
     try:
-        return replace(prepared, built=prepared.built.kept_in(document))
+        file = document.open("wb", buffering=0)  # no buffer: a chunk is in the file once sent
     except OSError as exc:
-        raise DialogueKGError(
-            f"cannot write {out}: {exc.strerror or exc}; the previous output is kept"
-        ) from exc
+        raise _unwritable(out, exc) from exc
+    with file:
+
+        def sink(chunk: bytes) -> None:
+            rest = memoryview(chunk)
+            try:
+                while rest:
+                    rest = rest[file.write(rest) :]
+            except OSError as exc:
+                raise _unwritable(out, exc) from exc
+            send(apart.Note(file.tell()))
+
+        prepared = prepare(project, data_dir, send, sink)
+    return replace(prepared, built=replace(prepared.built, file=document))
+
+
+def _unwritable(out: Path, exc: OSError) -> DialogueKGError:
+    return DialogueKGError(
+        f"cannot write {out}: {exc.strerror or exc}; the previous output is kept"
+    )
