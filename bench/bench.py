@@ -572,7 +572,7 @@ def print_scale_rows(rows: list[ScaleRow], repeat: int) -> None:
         "the reference: pyoxigraph loading the build's N-Triples into a fresh Store",
         ["k", "triples", "build wall s", "pyoxigraph load s", "build / load"],
         [
-            [str(r.k), str(r.triples), f"{r.wall:.2f}", f"{r.load:.3f}", f"{r.wall / r.load:.0f}x"]
+            [str(r.k), str(r.triples), f"{r.wall:.2f}", f"{r.load:.3f}", f"{r.wall / r.load:.1f}x"]
             for r in good
         ],
     )

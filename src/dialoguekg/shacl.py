@@ -347,7 +347,9 @@ class Shapes:
             yield check(component, f"{values} FILTER (!({expression}))", node_level)
         for cls in self._objects(shape, SH["class"]):
             t = self._var()
-            where = f"{values} OPTIONAL {{ {self._instances(v, cls, t)} }} FILTER (!BOUND({t}))"
+            # row by row, as each row's lookup is bound by its value: faster here than the
+            # hash join of OPTIONAL and !BOUND (at a million triples, 1.26 s against 1.50 s)
+            where = f"{values} FILTER NOT EXISTS {{ {self._instances(v, cls, t)} }}"
             yield check("ClassConstraintComponent", where, node_level)
         for alternatives in self._objects(shape, SH["or"]):
             yield check("OrConstraintComponent", self._or(alternatives, values, v), node_level)
@@ -508,7 +510,9 @@ def _counts(targets: str, bounds: list[_Bound]) -> _Check:
     """One check counting the values of every predicate of ``bounds`` on each focus node of
     ``targets``, that returns (focus node, predicate, count) where a bound is broken."""
     paths = " ".join(dict.fromkeys(str(b.path) for b in bounds))
-    n = "COUNT(DISTINCT ?value)"
+    # A predicate's values on one node in one graph are distinct triples: counting them is
+    # counting the distinct values, without the set DISTINCT keeps per group.
+    n = "COUNT(?value)"
     query = (
         f"SELECT ?this ?_path ({n} AS ?n) WHERE {{ {targets} VALUES ?_path {{ {paths} }} "
         f"OPTIONAL {{ ?this ?_path ?value }} }} GROUP BY ?this ?_path "
