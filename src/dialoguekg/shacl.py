@@ -18,7 +18,8 @@ paths: predicates, ``sh:inversePath``, ``sh:alternativePath``, sequences;
 (``sh:sparql`` with ``sh:select``). A SPARQL constraint runs once with ``$this`` free and is
 joined with the targets, so write ``FILTER NOT EXISTS`` in it as ``OPTIONAL`` with
 ``FILTER (!BOUND(…))``: pyoxigraph runs that as a hash join and ``NOT EXISTS`` row by row (the
-queries this module generates itself use ``MINUS``, which SHACL forbids in constraints).
+queries this module generates itself use ``MINUS``, which SHACL forbids in constraints, and
+``NOT EXISTS`` only where each row's lookup is bound: ``sh:class``).
 SHACL: https://www.w3.org/TR/shacl/
 """
 
