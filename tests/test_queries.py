@@ -251,7 +251,8 @@ def test_speaker_countries_and_continents(store: LocalStore, project: Project) -
     # Party MP at the Belt and Road sub-forum (China News Service, ninth search); the Republic of
     # the Congo: Pierre Ngolo at the closing ceremony (China News Service via taihainet) and the
     # United States: the RNC treasurer (Jiefang Daily interview via sxjunlei), twelfth pass;
-    # Vietnam: Phan Đình Trạc at the party-building workshop (Báo Nghệ An), seventeenth pass
+    # Vietnam: Phan Đình Trạc at the party-building workshop (Báo Nghệ An), seventeenth pass;
+    # Russia: Dmitry Novikov for the CPRF (its press release in French), pass 27b
     assert by_meeting["2017"] == {
         ("China", "Asia"),
         ("Cambodia", "Asia"),
@@ -261,6 +262,7 @@ def test_speaker_countries_and_continents(store: LocalStore, project: Project) -
         ("New Zealand", "Oceania"),
         ("Republic of the Congo", "Africa"),
         ("United States", "Americas"),
+        ("Russia", "Europe"),
     }
     assert len(by_meeting["2023"]) == 14  # Cuba, by Emilio Lozada, since the eighth search
     assert {c for _, c in by_meeting["2023"]} == {"Africa", "Americas", "Asia", "Europe", "Oceania"}
@@ -461,6 +463,7 @@ def test_parties_across_editions_and_who_spoke_for_them(
         "mongolian-peoples-party",  # in 2017 per the IDCPC (its general secretary in China for it)
         "serbian-progressive-party",  # in 2017 per its own press release (seventh search)
         "communist-party-of-vietnam",  # in 2023 per VietnamPlus (eighth search)
+        "communist-party-of-the-russian-federation",  # in 2017 per its release (pass 27b)
     }
     assert ("united-russia", "2017", frozenset({""})) in got
     # the five other Politburo members who took part (BBC Chinese, Song Luzheng; twelfth pass)
