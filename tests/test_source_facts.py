@@ -217,10 +217,6 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         # grep of the mirror for "Justice and Equality" and its Arabic name; the CRC:
         # data/ids/participants-24.yaml)
         "party/justice-and-equality-movement",
-        # first named by the twenty-sixth participants pass, part B; no line of it in Party
-        # Facts (the core line 2080 is the Japan Restoration Party of 2012-2014; the other two:
-        # data/ids/participants-26b.yaml)
-        "party/nippon-ishin-no-kai",
         # first named by the twenty-seventh participants pass, part B; no Party Facts id for it
         # (git grep of the mirror: only dataset rows with their own ids, mackie.csv 'USA,21,
         # Communist Party' and gloelec 'USAP38'; no core or wikidata.csv line)
