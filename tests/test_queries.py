@@ -464,6 +464,7 @@ def test_parties_across_editions_and_who_spoke_for_them(
         "serbian-progressive-party",  # in 2017 per its own press release (seventh search)
         "communist-party-of-vietnam",  # in 2023 per VietnamPlus (eighth search)
         "communist-party-of-the-russian-federation",  # in 2017 per its release (pass 27b)
+        "amanat",  # as Nur Otan in 2017 per People's Daily Online (pass 28b)
     }
     assert ("united-russia", "2017", frozenset({""})) in got
     # the five other Politburo members who took part (BBC Chinese, Song Luzheng; twelfth pass)
