@@ -178,11 +178,11 @@ class Loading:
     grows: ``up_to`` each size the file has reached, and a thread loads, in file order, all
     the whole lines written since its last load, while the child writes the next. The store is
     the one ``Built.dataset`` makes from the whole file, down to the order its dumps follow,
-    which is the order the triples came in (a test holds them byte for byte); of the load,
-    which took a sixth of the build after the child's end, about half is done by then (at a
-    million triples; ``bench/bench.py --scale-table``: the "build" stage). Few loads, each of
-    all that is there: each takes the GIL twice, which a Python thread of the build may hold
-    for its switch interval. A context manager: leaving it stops the loading."""
+    which is the order the triples came in (a test holds them byte for byte). The load, which
+    took a sixth of the build after the child's end, now begins beside the child's writing
+    (``bench/bench.py --scale-table``: the "build" stage ends with it). Few loads, each of all
+    that is there: each takes the GIL twice, which a Python thread of the build may hold for
+    its switch interval. A context manager: leaving it stops the loading."""
 
     def __init__(self, path: Path) -> None:
         import pyoxigraph as ox
