@@ -1077,19 +1077,20 @@ FIXED_ANSWER = (
 def floor_app(kind: str, dist: Path) -> Any:
     """The ASGI app of a floor server: ``bare`` answers ``FIXED_ANSWER`` to everything;
     ``worker`` hands the ``query`` parameter to our real worker pool (``workers.Pool``, the
-    worker processes ``serve`` runs, on the store ``serve`` prepared in ``dist``) and answers
+    worker processes ``serve`` runs, on the store loaded from ``dist``'s N-Quads) and answers
     what the worker wrote; nothing else of our request path (no routing, protocol checks,
     negotiation or cache)."""
     from urllib.parse import parse_qs
 
+    from dialoguekg.query import LocalStore
     from dialoguekg.web.settings import ServeSettings
     from dialoguekg.web.workers import Job, Pool
 
     settings = ServeSettings()
     pool = Pool(
-        dist / "store", {}, size=settings.query_workers, memory_mib=settings.worker_memory,
-        allow_service=False, time_limit=settings.time_limit, row_limit=settings.row_limit,
-        max_answer=settings.max_answer,
+        LocalStore(dist / "dialoguekg.nq").store, {}, size=settings.query_workers,
+        memory_mib=settings.worker_memory, allow_service=False, time_limit=settings.time_limit,
+        row_limit=settings.row_limit, max_answer=settings.max_answer,
     )  # fmt: skip
     headers = [(b"content-type", SPARQL_JSON.encode())]
 

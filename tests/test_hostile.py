@@ -10,6 +10,7 @@ case is bounded in time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import json
 import os
@@ -290,17 +291,19 @@ def test_the_worker_cannot_reach_the_network_even_past_the_check(
 ) -> None:
     """A worker given a SERVICE query directly (as if a spelling slipped past the check)
     cannot call out: its sandbox denies the socket, the query fails, no request leaves."""
+    from dialoguekg.query import LocalStore
     from dialoguekg.web import worker
+    from dialoguekg.web.zygote import Zygote
 
     query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{canary.port}/sparql> {{ ?s ?p ?o }} }}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dialoguekg.web.worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert process.stdin is not None and process.stdout is not None
+    zygote = Zygote(functools.partial(worker.serve, LocalStore(dist / "dialoguekg.nq").store))
+    job_read, job_write = os.pipe()
+    answer_read, answer_write = os.pipe()
+    process = zygote.spawn(job_read, answer_write)
+    os.close(job_read)
+    os.close(answer_write)
+    stdin, stdout = os.fdopen(job_write, "wb"), os.fdopen(answer_read, "rb")
     setup = {
-        "store": str(dist / "store"),  # made by the server at start
         "context": {},
         "memory": WORKER_MIB * 2**20,
         "allow_service": False,
@@ -316,17 +319,18 @@ def test_the_worker_cannot_reach_the_network_even_past_the_check(
         "graph_format": "turtle",
     }
     try:
-        worker.write_frame(process.stdin, json.dumps(setup).encode())
-        worker.write_frame(process.stdin, json.dumps(job).encode())
-        process.stdin.flush()
-        assert json.loads(worker.read_frame(process.stdout) or b"{}")["status"] == "ready"
-        answer, _ = worker.split_reply(worker.read_frame(process.stdout) or b"")
+        worker.write_frame(stdin, json.dumps(setup).encode())
+        worker.write_frame(stdin, json.dumps(job).encode())
+        stdin.flush()
+        assert json.loads(worker.read_frame(stdout) or b"{}")["status"] == "ready"
+        answer, _ = worker.split_reply(worker.read_frame(stdout) or b"")
         assert answer["status"] == "failed" and "Permission denied" in answer["message"]
     finally:
         process.kill()
-        process.wait(timeout=10)
-        process.stdin.close()
-        process.stdout.close()
+        assert process.wait() == -9
+        stdin.close()
+        stdout.close()
+        zygote.close()
 
 
 # -- 3. one request cannot kill the process --------------------------------------------------

@@ -112,7 +112,13 @@ SETTINGS: tuple[Setting, ...] = (
         "SECONDS",
     ),
     Setting("query_workers", "2", "worker processes evaluating SPARQL", ("serve",), "N"),
-    Setting("worker_memory", "1024", "MiB of heap one query worker may use", ("serve",), "MiB"),
+    Setting(
+        "worker_memory",
+        "1024",
+        "MiB of heap one query worker may use besides the store it shares",
+        ("serve",),
+        "MiB",
+    ),
     Setting("max_query_length", "100000", "characters a SPARQL query may have", ("serve",), "N"),
     Setting(
         "max_query_depth", "64", "nesting of brackets a SPARQL query may have", ("serve",), "N"

@@ -89,8 +89,9 @@ FORMATS: tuple[DumpFormat, ...] = (
 )
 
 
-#: The folders ``serve`` makes in ``dist/``: its on-disk store loaded from the N-Quads dump,
-#: the one being loaded, the one being retired. A new build replaces them with the rest.
+#: The folders the server of dialoguekg 0.2 made in ``dist/`` (its on-disk store, the one being
+#: loaded, the one retired): not the build's files, yet not a stranger's; a build replaces them
+#: with the rest. The server now loads the store in memory and writes nothing there.
 STORE_DIRS = ("store", "store.loading", "store.old")
 
 
@@ -875,7 +876,7 @@ class Output:
 
 
 def _foreign_files(out_dir: Path) -> list[str]:
-    """Files in ``out_dir`` and its subfolders (``tables/``; the server's store folders
+    """Files in ``out_dir`` and its subfolders (``tables/``; an older server's store folders
     aside) that its SHA256SUMS does not list (all of them if it has none)."""
     if not out_dir.exists():
         return []

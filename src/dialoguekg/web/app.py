@@ -210,7 +210,7 @@ class Application:
         self.cache = Cache(version, settings.cache_mib * 2**20)
         self.matching = anyio.Lock()
         self.pool = Pool(
-            self.site.store_dir,
+            self.site.store,
             context,
             size=settings.query_workers,
             memory_mib=settings.worker_memory,

@@ -1,16 +1,14 @@
-"""The published graph as the server holds it: an on-disk store opened read-only, the build's
-checksum, the ontology's term labels, the search and reconciliation indexes, the dumps.
+"""The published graph as the server holds it: an in-memory store loaded from the build's
+N-Quads, the build's checksum, the ontology's term labels, the search and reconciliation
+indexes, the dumps.
 
-The store lives in ``dist/store/``, made once per build from ``dialoguekg.nq`` and opened
-read-only by the server and by every query worker: opening it takes milliseconds whatever
-the graph's size, and the operating system's page cache is shared between the processes.
+Nothing is written beside the build: the server parses ``dialoguekg.nq`` at every start, at
+pyoxigraph's speed, and its query workers, forked from a process that holds the loaded store,
+share its memory (``zygote``).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,14 +17,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import QueryError
-from ..export import STORE_DIRS, read_checksums, release_of
+from ..export import read_checksums, release_of
+from ..query import LocalStore
 from ..release import Release
 from ..vocab import ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
 from .pages import RDFS_LABEL, Event, SearchIndex, page_of
 from .settings import ServeSettings
 
-STAMP = "BUILD"  # file in the store holding the checksum of the dump it was loaded from
 DUMP = "dialoguekg.nq"
 
 SCHEMA_START = ox.NamedNode("http://schema.org/startDate")
@@ -51,44 +49,6 @@ def dump_checksums(dist: Path) -> dict[str, str]:
         raise QueryError(f"no built graph in {dist} ({exc}): run 'dialoguekg build'") from exc
 
 
-LOAD = """
-import sys, pyoxigraph as ox
-store = ox.Store(sys.argv[2])
-store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)
-store.optimize()
-store.flush()
-"""
-
-
-def prepare_store(dist: Path, checksum: str) -> Path:
-    """``dist/store/``, loaded from the dump unless it already holds this build.
-
-    The load runs in a child process: its memory goes back to the system when it ends, so
-    the server starts as small as an unchanged build would.
-    """
-    target, fresh, old = (dist / name for name in STORE_DIRS)
-    stamp = target / STAMP
-    if stamp.is_file() and stamp.read_text(encoding="ascii").strip() == checksum:
-        return target
-    shutil.rmtree(fresh, ignore_errors=True)
-    loaded = subprocess.run(
-        [sys.executable, "-c", LOAD, str(dist / DUMP), str(fresh)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if loaded.returncode != 0:
-        reason = (loaded.stderr.strip().splitlines() or ["no message"])[-1]
-        raise QueryError(f"{dist / DUMP} could not be loaded into a store ({reason}); rebuild it")
-    (fresh / STAMP).write_text(checksum + "\n", encoding="ascii")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    fresh.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    return target
-
-
 @dataclass(frozen=True)
 class Link:
     label: str
@@ -106,8 +66,7 @@ class Site:
         if DUMP not in self.checksums:
             raise QueryError(f"{dist}/SHA256SUMS names no {DUMP}: rebuild with 'dialoguekg build'")
         self.checksum = self.checksums[DUMP]
-        self.store_dir = prepare_store(dist, self.checksum)
-        self.store = ox.Store.read_only(str(self.store_dir))
+        self.store = LocalStore(dist / DUMP).store
         self.dump_names = sorted(self.checksums)
         self.term_labels = {
             quad.subject.value: quad.object.value

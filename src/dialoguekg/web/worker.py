@@ -1,7 +1,8 @@
-"""A query worker: a process that evaluates strangers' SPARQL over the read-only store.
+"""A query worker: a process that evaluates strangers' SPARQL over the server's store.
 
-Run by ``workers.Pool`` as ``python -m dialoguekg.web.worker``; it never serves HTTP. Before it
-reads any query it caps its own heap, asks to die with its parent, and, unless the operator
+Forked by the zygote (``zygote``) for ``workers.Pool``, it shares the store the server loaded and
+never serves HTTP. Before it reads any query it caps its own heap, ends itself when the server's
+end of its pipe closes, and, unless the operator
 allows ``SERVICE``, removes its own ability to open network sockets (``sandbox``), so no query,
 however spelt, makes a request on a stranger's behalf. A query that crashes the engine, runs
 out of memory or is killed at the time limit costs this process, not the server.
@@ -17,10 +18,9 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import struct
-import sys
 import threading
-import time
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -67,17 +67,28 @@ def split_reply(payload: bytes) -> tuple[dict[str, Any], bytes]:
     return header, payload[end:]
 
 
-def _die_with_parent() -> None:
-    """End this process within a second of the server's end, even in the middle of a query.
-    (``PR_SET_PDEATHSIG`` would follow the thread that started the worker, not the server.)"""
-    parent = os.getppid()
+def _die_with_server(stdin: int) -> None:
+    """End this process as soon as the server's end of its job pipe closes (the server ended,
+    or gave this worker up), even in the middle of a query: ``poll`` reports the hang-up
+    whatever events are asked, without taking a job from the pipe."""
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
+        waiting = select.poll()
+        waiting.register(stdin, 0)  # no event asked: only a hang-up or an error wakes it
+        waiting.poll()
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _data_size() -> int:
+    """This process's data segment now (``VmData``, bytes): what it shares of the server's
+    store counts in it, and the heap cap is set above it."""
+    with open("/proc/self/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _json_term(term: Any) -> dict[str, Any]:
@@ -152,16 +163,22 @@ def _results(document: dict[str, Any], job: dict[str, Any], kind: str) -> Answer
     return {"status": "ok", "kind": kind}, results(document, fmt)
 
 
-def main() -> None:
-    """Set the process up from the first frame, then answer jobs until stdin closes."""
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but frames may reach the parent's pipe
-    _die_with_parent()
+def serve(store: ox.Store, stdin_fd: int, stdout_fd: int) -> None:
+    """The worker's life, in a process forked by the zygote: set up from the first frame, then
+    answer jobs until the pipe closes. Ends the process (never returns)."""
+    try:
+        _serve(store, os.fdopen(stdin_fd, "rb"), os.fdopen(stdout_fd, "wb"))
+    finally:
+        os._exit(0)
+
+
+def _serve(store: ox.Store, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    _die_with_server(stdin.fileno())
     setup = read_frame(stdin)
     if setup is None:
         return
     settings = json.loads(setup)
-    heap = settings["memory"]
+    heap = _data_size() + settings["memory"]
     resource.setrlimit(resource.RLIMIT_DATA, (heap, heap))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash writes no core file
     if not settings["allow_service"]:
@@ -173,7 +190,6 @@ def main() -> None:
             write_frame(stdout, json.dumps({"status": "no_sandbox", "message": str(exc)}).encode())
             stdout.flush()
             return
-    store = ox.Store.read_only(settings["store"])
     try:
         write_frame(stdout, json.dumps({"status": "ready", "pid": os.getpid()}).encode())
         stdout.flush()
@@ -188,7 +204,3 @@ def main() -> None:
             header, body = {"status": "too_large"}, b""
         write_frame(stdout, reply(header, body))
         stdout.flush()
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,7 @@
 """The pool of query worker processes, as the server sees it.
 
-A job goes to an idle worker over its pipes, and its answer is awaited on the event loop,
+Workers are forked by the zygote (``zygote``), so each shares the store the server loaded. A job
+goes to an idle worker over its pipes, and its answer is awaited on the event loop,
 which never blocks. The time limit ends the evaluation: the worker is
 killed, which stops the engine whatever it was doing and returns its memory, and a fresh
 worker takes its place on the next job. A worker that dies (the engine crashed, the heap cap
@@ -12,22 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import json
 import os
 import select
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import anyio
 import anyio.to_thread
+import pyoxigraph as ox
 
 from ..errors import RequestError
-from .worker import LENGTH, split_reply, write_frame
+from .worker import LENGTH, serve, split_reply, write_frame
+from .zygote import Zygote, ZygoteGone
 
 #: Bytes asked of the worker's pipe at a time.
 READ_SIZE = 65536
@@ -79,17 +80,20 @@ class Worker:
     """One worker process and its pipes; started (blocking) in a thread, then attached to the
     event loop (``attach``) and spoken to from it without blocking it."""
 
-    def __init__(self, setup: dict[str, Any]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "dialoguekg.web.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-            bufsize=0,
-            env={**os.environ, "RUST_BACKTRACE": "0"},  # a worker out of memory: one line
-        )
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.stdin, self.stdout = self.process.stdin, self.process.stdout
+    def __init__(self, zygote: Zygote, setup: dict[str, Any]) -> None:
+        job_read, job_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        try:
+            self.process = zygote.spawn(job_read, answer_write)
+        except ZygoteGone as exc:
+            for fd in (job_write, answer_read):
+                os.close(fd)
+            raise WorkerError(503, f"the query worker could not start: {exc}") from None
+        finally:
+            os.close(job_read)
+            os.close(answer_write)
+        self.stdin = open(job_write, "wb", buffering=0)  # noqa: SIM115 (closed by kill)
+        self.stdout = open(answer_read, "rb", buffering=0)  # noqa: SIM115
         write_frame(self.stdin, json.dumps(setup).encode())
         ready = json.loads(self._started(time.monotonic() + 30))
         if ready.get("status") != "ready":
@@ -165,6 +169,8 @@ class Worker:
     def death(self) -> str:
         """Why the process ended, in words."""
         code = self.process.wait()
+        if code is None:
+            return "an end its starter could not report"
         if code < 0:
             return f"signal {-code}"
         return f"exit status {code}"
@@ -175,7 +181,7 @@ class Pool:
 
     def __init__(
         self,
-        store_dir: Path,
+        store: ox.Store,
         context: dict[str, Any],
         *,
         size: int,
@@ -185,8 +191,8 @@ class Pool:
         row_limit: int,
         max_answer: int,
     ) -> None:
+        self.zygote = Zygote(functools.partial(serve, store))
         self.setup = {
-            "store": str(store_dir),
             "context": context,
             "memory": memory_mib * 1024 * 1024,
             "allow_service": allow_service,
@@ -208,7 +214,7 @@ class Pool:
         try:
             worker = self._idle()
             if worker is None:
-                worker = await anyio.to_thread.run_sync(Worker, self.setup)
+                worker = await anyio.to_thread.run_sync(Worker, self.zygote, self.setup)
             try:
                 left = max(0.0, started + self.time_limit - time.monotonic())
                 async with asyncio.timeout(left):
@@ -253,7 +259,7 @@ class Pool:
         with self.lock:
             while self.idle:
                 worker = self.idle.pop()
-                if worker.process.poll() is None:
+                if not worker.process.poll():
                     return worker
                 worker.kill()
         return None
@@ -273,7 +279,7 @@ class Pool:
         started = []
         for _ in range(self.size):
             try:
-                started.append(Worker(self.setup))
+                started.append(Worker(self.zygote, self.setup))
             except WorkerError:
                 break
         with self.lock:
@@ -285,3 +291,4 @@ class Pool:
             workers, self.idle = self.idle, []
         for worker in workers:
             worker.kill()
+        self.zygote.close()
