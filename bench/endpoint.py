@@ -12,9 +12,9 @@ What, in one run (everything on 127.0.0.1; the machines are shared and noisy: re
   ``--scale K``: the data made K times larger by ``bench/scale.py`` first);
 - both servers started on free ports: ``dialoguekg serve --dist DIR``, and
   ``oxigraph load`` + ``oxigraph serve-read-only`` on ``DIR/dialoguekg.nq``; each one's start
-  time (process start to the first 200 on ``/``) and resident memory (the process tree's VmRSS:
-  ours runs query worker processes), after the start and at the end; both stopped at the end,
-  on an error and on Ctrl-C;
+  time (process start to the first 200 on ``/``) and memory (the process tree's PSS: ours runs
+  query worker processes sharing the server's store), after the start and at the end; both
+  stopped at the end, on an error and on Ctrl-C;
 - a sample of entities (subjects with an ``rdfs:label`` under ``https://w3id.org/dialoguekg/id/``,
   ordered by the MD5 of a seed and their IRI: a fixed-seed sample the same on any server),
   asked of Oxigraph;
@@ -214,12 +214,14 @@ def process_tree(pid: int) -> list[int]:
 
 
 def rss_mb(pid: int) -> float:
-    """The resident memory of ``pid``'s process tree (sum of VmRSS), in MB."""
+    """The memory of ``pid``'s process tree, in MB: the sum of each process's proportional set
+    size (PSS), so that pages the processes share (our workers share the server's store) are
+    counted once, not once per process."""
     total = 0
     for member in process_tree(pid):
         with contextlib.suppress(OSError, StopIteration):
-            status = Path(f"/proc/{member}/status").read_text()
-            line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+            status = Path(f"/proc/{member}/smaps_rollup").read_text()
+            line = next(line for line in status.splitlines() if line.startswith("Pss:"))
             total += int(line.split()[1])
     return total / 1024
 
@@ -775,14 +777,14 @@ def report_errors(label: str, errors: Sequence[Sample], limit: int = 5) -> None:
 
 def print_servers(servers: Sequence[Server]) -> None:
     table(
-        "servers: start (process start to the first 200 on /) and memory (the process tree's RSS)",
+        "servers: start (process start to the first 200 on /) and memory (the process tree's PSS)",
         [
             "server",
             "command",
             "store load s",
             "start s",
-            "RSS MB after start",
-            "RSS MB at end",
+            "PSS MB after start",
+            "PSS MB at end",
             "processes at end",
         ],
         [

@@ -828,6 +828,18 @@ def test_a_new_build_changes_every_etag(tmp_path: Path, dist: Path, project: Pro
     assert app_for(copy, project).get("/id/person/xi-jinping.ttl").headers["etag"] != old
 
 
+def test_the_home_page_is_made_before_the_server_answers(dist: Path, project: Project) -> None:
+    context = export.load_context(project.context_file)
+    application = serve.Application(dist, project.queries_dir, context, ServeSettings())
+    assert application.cache.get("/") is None
+    with TestClient(serve.site_app(application)) as client:  # runs the start-up
+        kept = application.cache.get("/")
+        assert kept is not None
+        answer = client.get("/")
+    assert answer.status_code == 200 and answer.content == kept.rendered.body
+    assert application.cache.get("/") is kept  # answered from what the start-up made
+
+
 def test_serving_writes_nothing_beside_the_build(tmp_path: Path, project: Project) -> None:
     out = tmp_path / "dist"
     assert main(["build", "--project", str(project.root), "--out", str(out)]) == 0
