@@ -75,7 +75,8 @@ def test_several_ids_of_one_dataset_are_compatible_not_wordings() -> None:
 #: found, four more the interval reading finds (80+ against 200+ experts in 2015; 72
 #: parties in the 2016 Chongqing Initiative, no status given, against 80+ registered; nearly
 #: 600 against more than 600 delegates in 2017; 25 against 26 May 2025), and Amanat's
-#: Wikidata item (Q111077075 per Party Facts, Q1195092 per EveryPolitician).
+#: Wikidata item (Q111077075 per Party Facts, Q1195092 per EveryPolitician); and the first
+#: China–CELAC forum's start (8 December 2015 per its first source, 7 per its Declaration).
 CONFLICTS = {
     ("series/cpc-in-dialogue-with-the-world", SCHEMA + "endDate"),  # 2016 against 2017
     ("meeting/2015", SCHEMA + "startDate"),  # 7 against 8 September
@@ -87,6 +88,7 @@ CONFLICTS = {
     ("meeting/2017", DKG.delegateCount),
     ("meeting/2021-summit", DKG.delegateCount),  # 1,000+ against 10,000+
     ("meeting/cpc-dialogue-with-neighbouring-countries-parties-2025", SCHEMA + "startDate"),
+    ("meeting/china-celac-political-parties-forum-2015", SCHEMA + "startDate"),  # 8 against 7 Dec
     ("party/amanat", OWL + "sameAs"),
 }
 

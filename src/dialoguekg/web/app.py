@@ -38,6 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..errors import DialogueKGError
 from ..export import media_type_of
 from ..query import shipped_queries
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
@@ -224,8 +225,12 @@ class Application:
     def prime(self) -> None:
         """Render the home page before the server answers anything: it is the first page most
         visitors ask for, and the heaviest; made later, it would share the interpreter with
-        ``warm``'s indexes."""
-        self.cache.put("/", self.renderer.home(), CACHE_CONTROL)
+        ``warm``'s indexes. A build it cannot be made from (no readable ``void.ttl``) does not
+        stop the server: the request for ``/`` says why, as it did before."""
+        try:
+            self.cache.put("/", self.renderer.home(), CACHE_CONTROL)
+        except DialogueKGError:
+            return
 
     def warm(self) -> None:
         """Start the query workers and make the search indexes while the server answers."""
