@@ -76,7 +76,7 @@ def test_several_ids_of_one_dataset_are_compatible_not_wordings() -> None:
 #: parties in the 2016 Chongqing Initiative, no status given, against 80+ registered; nearly
 #: 600 against more than 600 delegates in 2017; 25 against 26 May 2025), and Amanat's
 #: Wikidata item (Q111077075 per Party Facts, Q1195092 per EveryPolitician); and the first
-#: China–CELAC forum's start (8 December 2015 per its first source, 7 per its Declaration).
+#: China-CELAC forum's start (8 December 2015 per its first source, 7 per its Declaration).
 CONFLICTS = {
     ("series/cpc-in-dialogue-with-the-world", SCHEMA + "endDate"),  # 2016 against 2017
     ("meeting/2015", SCHEMA + "startDate"),  # 7 against 8 September
