@@ -173,6 +173,7 @@ def serve(store: ox.Store, stdin_fd: int, stdout_fd: int) -> None:
 
 
 def _serve(store: ox.Store, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    os.environ["RUST_BACKTRACE"] = "0"  # a worker out of memory: one line, not a backtrace
     _die_with_server(stdin.fileno())
     setup = read_frame(stdin)
     if setup is None:
