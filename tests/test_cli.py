@@ -276,6 +276,8 @@ def test_more_bad_input_is_one_clear_line(
     bad_dump = tmp_path / "bad"
     bad_dump.mkdir()
     (bad_dump / "dialoguekg.nq").write_text("<a> <b> .\n")
+    # the server reads its dump leniently and in a thread of its own: still one line, exit 2
+    (bad_dump / "SHA256SUMS").write_text("0" * 64 + "  dialoguekg.nq\n")
     latin1 = tmp_path / "latin1.rq"
     latin1.write_bytes('SELECT * WHERE { ?s ?p "Tsègan" }'.encode("latin-1"))
     update = tmp_path / "update.rq"
@@ -294,6 +296,10 @@ def test_more_bad_input_is_one_clear_line(
         (
             ["query", str(update), "--dist", str(dist)],
             r"this is a SPARQL update; dialoguekg query only reads",
+        ),
+        (
+            ["serve", "--dist", str(bad_dump), "--port", "1"],
+            r"bad/dialoguekg.nq is not a readable dump .*rebuild it",
         ),
         (["query", "meetings", "--endpoint", "notaurl"], r"notaurl is not a SPARQL endpoint URL"),
         (["build", "--out", str(a_file / "dist")], r"cannot write .*a-file/dist: "),

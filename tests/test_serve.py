@@ -22,11 +22,13 @@ from starlette.testclient import TestClient
 
 from dialoguekg import export, graph, sources
 from dialoguekg.cli import main
+from dialoguekg.errors import QueryError
 from dialoguekg.project import Compiled, Project
-from dialoguekg.query import LocalStore, find_query
+from dialoguekg.query import Loading, LocalStore, find_query, load_dump
 from dialoguekg.web import app as serve
 from dialoguekg.web import conneg, worker
 from dialoguekg.web.settings import ServeSettings
+from dialoguekg.web.site import Site
 
 from .conftest import CASES, free_port, records_in, serving, write
 from .terms import DKG
@@ -847,6 +849,21 @@ def test_serving_writes_nothing_beside_the_build(tmp_path: Path, project: Projec
     client = app_for(out, project)
     assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_the_servers_store_loaded_in_a_thread_and_leniently_holds_what_a_strict_parse_reads(
+    dist: Path, tmp_path: Path
+) -> None:
+    """``serve`` loads the dump in a thread, without checking its IRIs again: the same quads."""
+    loaded = Loading(dist / "dialoguekg.nq").result().store
+    strict = load_dump(dist / "dialoguekg.nq")
+    assert len(strict) > 10_000
+    assert set(loaded) == set(strict)
+    # the home page's count of quads, read off the dump's lines while the store loads
+    site = Site(dist, ServeSettings(), Loading(dist / "dialoguekg.nq"))
+    assert site.size == len(strict) == len(site.store)
+    with pytest.raises(QueryError, match=r"no built graph at .*missing\.nq"):
+        Loading(tmp_path / "missing.nq").result()
 
 
 def test_every_entity_page_has_a_real_title(client: TestClient) -> None:

@@ -341,11 +341,11 @@ def _built(args: argparse.Namespace) -> tuple[Project, Path]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the graph as Linked Data with a SPARQL endpoint (builds dist/ first if missing)."""
+    """Serve the graph as Linked Data with a SPARQL endpoint (builds dist/ first if missing).
+    The store starts loading before the web stack is imported, which overlaps the load."""
     import pyoxigraph as ox
 
-    from . import export
-    from .web import app, server
+    from .query import Loading
     from .web.settings import ServeSettings
 
     numbers = {
@@ -395,8 +395,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         **values, base=_base(args), allow_service=allow == "yes", public_url=public_url
     )
     project, dist = _built(args)
+    loading = Loading(dist / "dialoguekg.nq")
+    from . import export
+    from .web import app, server
+
     context = export.load_context(project.context_file)
-    application = app.create_asgi(dist, project.queries_dir, context, settings)
+    application = app.create_asgi(dist, project.queries_dir, context, settings, loading)
     _progress(f"serving {dist} at http://{shown}:{port}/ (SPARQL at /sparql)")
     server.run(application, host, port, settings)
     return 0

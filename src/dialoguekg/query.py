@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,19 +91,25 @@ class Store(Protocol):
 # ---------------------------------------------------------------------------------------------
 
 
-def load_dump(dump: Path) -> ox.Store:
+def load_dump(dump: Path, *, lenient: bool = False) -> ox.Store:
     """A new in-memory store holding the dump ``dump``, read in the format its suffix names;
-    raises the parser's SyntaxError, or OSError or ValueError."""
+    raises the parser's SyntaxError, or OSError or ValueError. ``lenient`` skips checking
+    every IRI and language tag again, for a file the build wrote from checked terms."""
     import pyoxigraph as ox
 
     store = ox.Store()
-    store.bulk_load(path=str(dump), format=ox.RdfFormat.from_extension(dump.suffix[1:]))
+    store.bulk_load(
+        path=str(dump), format=ox.RdfFormat.from_extension(dump.suffix[1:]), lenient=lenient
+    )
     return store
 
 
 class LocalStore:
-    """An in-memory pyoxigraph store loaded from a dump (N-Quads: data and ontology graphs);
-    ``store`` is the pyoxigraph store itself, for callers that need more than ``query``."""
+    """An in-memory pyoxigraph store loaded from a build's dump (N-Quads: data and ontology
+    graphs); ``store`` is the pyoxigraph store itself, for callers that need more than ``query``.
+
+    The dump is read leniently: ``build`` wrote it with pyoxigraph from terms it had checked, so
+    checking them again only slows the load. A file that is not N-Quads is still refused."""
 
     def __init__(self, dump: Path) -> None:
         import pyoxigraph as ox
@@ -111,7 +118,7 @@ class LocalStore:
             raise QueryError(f"no built graph at {dump}: run 'dialoguekg build' first")
         self._ox = ox
         try:
-            self.store = load_dump(dump)
+            self.store = load_dump(dump, lenient=True)
         except (SyntaxError, OSError, ValueError) as exc:
             raise QueryError(
                 f"{dump} is not a readable dump ({exc}); rebuild it with 'dialoguekg build'"
@@ -135,6 +142,31 @@ class LocalStore:
             return Result.from_json(json.loads(body))
         body = ox.serialize(answer, format=ox.RdfFormat.N_TRIPLES)
         return Result(rdf=bytes(body) if body is not None else b"")
+
+
+class Loading:
+    """A :class:`LocalStore` loading in a thread started at once, so that what the caller does
+    meanwhile (``serve`` imports and sets up its web stack) overlaps the load: pyoxigraph's
+    parser does not hold the GIL. ``result`` waits for it and raises what the load raised."""
+
+    def __init__(self, dump: Path) -> None:
+        self._store: LocalStore | None = None
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._load, args=(dump,), daemon=True)
+        self._thread.start()
+
+    def _load(self, dump: Path) -> None:
+        try:
+            self._store = LocalStore(dump)
+        except Exception as exc:  # handed to the caller, in its own thread, by ``result``
+            self._error = exc
+
+    def result(self) -> LocalStore:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._store is not None
+        return self._store
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..errors import DialogueKGError
 from ..export import media_type_of
-from ..query import shipped_queries
+from ..query import Loading, shipped_queries
 from ..vocab import ID, ONTOLOGY_IRI, PREFIXES
 from . import conneg, reconcile, serialize
 from .documents import Cache, Entry, Rendered
@@ -199,9 +199,14 @@ class Application:
     """The site, its caches and query pool, and the handlers of every route."""
 
     def __init__(
-        self, dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings
+        self,
+        dist: Path,
+        queries_dir: Path,
+        context: dict[str, Any],
+        settings: ServeSettings,
+        loading: Loading | None = None,
     ) -> None:
-        self.site = Site(dist, settings)
+        self.site = Site(dist, settings, loading)
         self.settings = settings
         self.context = context
         self.queries = [q for q in shipped_queries(queries_dir) if not q.federated]
@@ -680,8 +685,13 @@ def create_app(
 
 
 def create_asgi(
-    dist: Path, queries_dir: Path, context: dict[str, Any], settings: ServeSettings | None = None
+    dist: Path,
+    queries_dir: Path,
+    context: dict[str, Any],
+    settings: ServeSettings | None = None,
+    loading: Loading | None = None,
 ) -> ASGIApp:
-    """The application with the cache's fast path in front of it, as ``serve`` runs it."""
-    application = Application(dist, queries_dir, context, settings or ServeSettings())
+    """The application with the cache's fast path in front of it, as ``serve`` runs it;
+    ``loading``: the dump of ``dist`` already loading."""
+    application = Application(dist, queries_dir, context, settings or ServeSettings(), loading)
     return fast_path(sparql_lane(site_app(application), application), application.cache)

@@ -113,7 +113,7 @@ class Renderer:
                 )
                 for c in counts
             ],
-            triples=len(site.store),
+            triples=site.size,
             # the tables by their descriptor only; the downloads page lists every file
             dumps=[n for n in site.dump_names if "/" not in n or n == f"{FOLDER}/{DESCRIPTOR}"],
             dataset=Markup(schemaorg.script(site)),
@@ -126,7 +126,7 @@ class Renderer:
     ) -> Rendered:
         """The document about ``iri`` (site path ``/id/{path}.{suffix}``), page ``page``, in
         ``fmt``, its IRIs rebased on ``base``; ``whole``: every value on one page."""
-        size = len(self.site.store) + 1 if whole else None
+        size = self.site.size + 1 if whole else None
         triples, more = describe(self.site, ox.NamedNode(iri), page, size)
         links = [
             f'<{href}>; rel="alternate"; type="{f.media_type}"' for f, href in alternates(path, fmt)

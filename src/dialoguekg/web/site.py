@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError
 from ..export import read_checksums, release_of
-from ..query import LocalStore
+from ..query import Loading, LocalStore
 from ..release import Release
 from ..vocab import ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
@@ -49,6 +49,15 @@ def dump_checksums(dist: Path) -> dict[str, str]:
         raise QueryError(f"no built graph in {dist} ({exc}): run 'dialoguekg build'") from exc
 
 
+def lines_of(path: Path) -> int:
+    """The number of lines of a file (raises QueryError if it cannot be read)."""
+    try:
+        with path.open("rb") as file:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(2**20), b""))
+    except OSError as exc:
+        raise QueryError(f"no built graph at {path} ({exc}): run 'dialoguekg build'") from exc
+
+
 @dataclass(frozen=True)
 class Link:
     label: str
@@ -58,7 +67,10 @@ class Link:
 class Site:
     """The store and what the pages need from it besides one entity's description."""
 
-    def __init__(self, dist: Path, settings: ServeSettings) -> None:
+    def __init__(
+        self, dist: Path, settings: ServeSettings, loading: Loading | None = None
+    ) -> None:
+        """``loading``: the dump of ``dist`` already loading (``serve`` starts it first)."""
         self.dist = dist
         self.settings = settings
         #: The SHA-256 of every file ``build`` wrote, read once (the home page's downloads).
@@ -66,7 +78,10 @@ class Site:
         if DUMP not in self.checksums:
             raise QueryError(f"{dist}/SHA256SUMS names no {DUMP}: rebuild with 'dialoguekg build'")
         self.checksum = self.checksums[DUMP]
-        self.store = LocalStore(dist / DUMP).store
+        #: The quads served: the dump's lines, counted while the store loads (``build`` writes
+        #: one quad a line, each once); pyoxigraph counts a store by reading every quad.
+        self.size = lines_of(dist / DUMP)
+        self.store = (loading.result() if loading else LocalStore(dist / DUMP)).store
         self.dump_names = sorted(self.checksums)
         self.term_labels = {
             quad.subject.value: quad.object.value
