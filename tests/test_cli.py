@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -17,7 +18,7 @@ import pytest
 from dialoguekg import __version__, export, tables
 from dialoguekg.cli import SETTINGS, main
 
-from .conftest import ROOT, records_in
+from .conftest import ROOT, free_port, records_in
 
 
 def test_installed_entry_point_runs() -> None:
@@ -276,8 +277,13 @@ def test_more_bad_input_is_one_clear_line(
     bad_dump = tmp_path / "bad"
     bad_dump.mkdir()
     (bad_dump / "dialoguekg.nq").write_text("<a> <b> .\n")
-    # the server reads its dump leniently and in a thread of its own: still one line, exit 2
-    (bad_dump / "SHA256SUMS").write_text("0" * 64 + "  dialoguekg.nq\n")
+    # the server reads its dump leniently, in a thread of its own, once its SHA-256 is the
+    # listed one: a dump that is not N-Quads, and one changed since, are one line and exit 2
+    digest = hashlib.sha256(b"<a> <b> .\n").hexdigest()
+    (bad_dump / "SHA256SUMS").write_text(f"{digest}  dialoguekg.nq\n")
+    changed = tmp_path / "changed"
+    shutil.copytree(bad_dump, changed)
+    (changed / "SHA256SUMS").write_text("0" * 64 + "  dialoguekg.nq\n")
     latin1 = tmp_path / "latin1.rq"
     latin1.write_bytes('SELECT * WHERE { ?s ?p "Tsègan" }'.encode("latin-1"))
     update = tmp_path / "update.rq"
@@ -298,8 +304,12 @@ def test_more_bad_input_is_one_clear_line(
             r"this is a SPARQL update; dialoguekg query only reads",
         ),
         (
-            ["serve", "--dist", str(bad_dump), "--port", "1"],
+            ["serve", "--dist", str(bad_dump), "--port", str(free_port())],
             r"bad/dialoguekg.nq is not a readable dump .*rebuild it",
+        ),
+        (
+            ["serve", "--dist", str(changed), "--port", str(free_port())],
+            r"changed/dialoguekg.nq: its SHA-256 is not the one SHA256SUMS lists; .*rebuild",
         ),
         (["query", "meetings", "--endpoint", "notaurl"], r"notaurl is not a SPARQL endpoint URL"),
         (["build", "--out", str(a_file / "dist")], r"cannot write .*a-file/dist: "),

@@ -851,19 +851,35 @@ def test_serving_writes_nothing_beside_the_build(tmp_path: Path, project: Projec
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
-def test_the_servers_store_loaded_in_a_thread_and_leniently_holds_what_a_strict_parse_reads(
+def test_the_servers_store_loads_in_a_thread_and_leniently_only_the_dump_the_build_wrote(
     dist: Path, tmp_path: Path
 ) -> None:
-    """``serve`` loads the dump in a thread, without checking its IRIs again: the same quads."""
-    loaded = Loading(dist / "dialoguekg.nq").result().store
+    """``serve`` loads the dump in a thread without checking its IRIs again, which is safe only
+    for the file the build wrote: a dump whose SHA-256 is not the listed one is refused."""
     strict = load_dump(dist / "dialoguekg.nq")
     assert len(strict) > 10_000
-    assert set(loaded) == set(strict)
+    assert set(Loading(dist / "dialoguekg.nq").result().store) == set(strict)
     # the home page's count of quads, read off the dump's lines while the store loads
     site = Site(dist, ServeSettings(), Loading(dist / "dialoguekg.nq"))
     assert site.size == len(strict) == len(site.store)
+    # an IRI with a space: only a lenient load takes it, so a strict one is what refuses it
+    odd = tmp_path / "odd.nq"
+    odd.write_text("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
+    assert len(Loading(odd).result().store) == 1
+    with pytest.raises(QueryError, match=r"odd\.nq is not a readable dump"):
+        LocalStore(odd)
+    changed = tmp_path / "changed"
+    shutil.copytree(dist, changed)
+    with (changed / "dialoguekg.nq").open("a") as dump:
+        dump.write("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
+    with pytest.raises(QueryError, match=r"dialoguekg\.nq: its SHA-256 is not the one SHA256SUMS"):
+        Site(changed, ServeSettings(), Loading(changed / "dialoguekg.nq"))
     with pytest.raises(QueryError, match=r"no built graph at .*missing\.nq"):
         Loading(tmp_path / "missing.nq").result()
+
+
+def test_the_home_page_counts_the_quads_served(client: TestClient, store: LocalStore) -> None:
+    assert f"<p class=\"muted\">{len(store.store)} triples." in client.get("/").text
 
 
 def test_every_entity_page_has_a_real_title(client: TestClient) -> None:

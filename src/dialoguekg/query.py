@@ -107,18 +107,17 @@ def load_dump(dump: Path, *, lenient: bool = False) -> ox.Store:
 class LocalStore:
     """An in-memory pyoxigraph store loaded from a build's dump (N-Quads: data and ontology
     graphs); ``store`` is the pyoxigraph store itself, for callers that need more than ``query``.
+    ``lenient``: the IRIs and language tags are not checked again, for a dump known to be the
+    one the build wrote from checked terms (``serve`` compares its SHA-256 first)."""
 
-    The dump is read leniently: ``build`` wrote it with pyoxigraph from terms it had checked, so
-    checking them again only slows the load. A file that is not N-Quads is still refused."""
-
-    def __init__(self, dump: Path) -> None:
+    def __init__(self, dump: Path, *, lenient: bool = False) -> None:
         import pyoxigraph as ox
 
         if not dump.is_file():
             raise QueryError(f"no built graph at {dump}: run 'dialoguekg build' first")
         self._ox = ox
         try:
-            self.store = load_dump(dump, lenient=True)
+            self.store = load_dump(dump, lenient=lenient)
         except (SyntaxError, OSError, ValueError) as exc:
             raise QueryError(
                 f"{dump} is not a readable dump ({exc}); rebuild it with 'dialoguekg build'"
@@ -145,27 +144,28 @@ class LocalStore:
 
 
 class Loading:
-    """A :class:`LocalStore` loading in a thread started at once, so that what the caller does
-    meanwhile (``serve`` imports and sets up its web stack) overlaps the load: pyoxigraph's
-    parser does not hold the GIL. ``result`` waits for it and raises what the load raised."""
+    """A :class:`LocalStore` loading leniently in a thread started at once, so that what the
+    caller does meanwhile (``serve`` imports and sets up its web stack, and checks the dump's
+    SHA-256 against the build's, which the lenient load relies on) overlaps the load:
+    pyoxigraph's parser does not hold the GIL. ``result`` waits for it and raises what the load
+    raised."""
 
     def __init__(self, dump: Path) -> None:
         self._store: LocalStore | None = None
-        self._error: Exception | None = None
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load, args=(dump,), daemon=True)
         self._thread.start()
 
     def _load(self, dump: Path) -> None:
         try:
-            self._store = LocalStore(dump)
-        except Exception as exc:  # handed to the caller, in its own thread, by ``result``
+            self._store = LocalStore(dump, lenient=True)
+        except BaseException as exc:  # a Rust panic too: raised in the caller's thread by result
             self._error = exc
 
     def result(self) -> LocalStore:
         self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._store is not None
+        if self._store is None:
+            raise self._error or QueryError("the store did not load")
         return self._store
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -126,7 +127,7 @@ class Renderer:
     ) -> Rendered:
         """The document about ``iri`` (site path ``/id/{path}.{suffix}``), page ``page``, in
         ``fmt``, its IRIs rebased on ``base``; ``whole``: every value on one page."""
-        size = self.site.size + 1 if whole else None
+        size = sys.maxsize if whole else None
         triples, more = describe(self.site, ox.NamedNode(iri), page, size)
         links = [
             f'<{href}>; rel="alternate"; type="{f.media_type}"' for f, href in alternates(path, fmt)
