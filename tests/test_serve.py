@@ -858,14 +858,16 @@ def test_the_servers_store_loads_in_a_thread_and_leniently_only_the_dump_the_bui
     for the file the build wrote: a dump whose SHA-256 is not the listed one is refused."""
     strict = load_dump(dist / "dialoguekg.nq")
     assert len(strict) > 10_000
-    assert set(Loading(dist / "dialoguekg.nq").result().store) == set(strict)
+    checksum = export.read_checksums(dist)["dialoguekg.nq"]
+    loaded, lines = Loading(dist / "dialoguekg.nq").result(checksum)
+    assert set(loaded.store) == set(strict) and lines == len(strict)
     # the home page's count of quads, read off the dump's lines while the store loads
     site = Site(dist, ServeSettings(), Loading(dist / "dialoguekg.nq"))
     assert site.size == len(strict) == len(site.store)
     # an IRI with a space: only a lenient load takes it, so a strict one is what refuses it
     odd = tmp_path / "odd.nq"
     odd.write_text("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
-    assert len(Loading(odd).result().store) == 1
+    assert len(Loading(odd).result(export.file_sha256(odd))[0].store) == 1
     with pytest.raises(QueryError, match=r"odd\.nq is not a readable dump"):
         LocalStore(odd)
     changed = tmp_path / "changed"
@@ -874,8 +876,10 @@ def test_the_servers_store_loads_in_a_thread_and_leniently_only_the_dump_the_bui
         dump.write("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
     with pytest.raises(QueryError, match=r"dialoguekg\.nq: its SHA-256 is not the one SHA256SUMS"):
         Site(changed, ServeSettings(), Loading(changed / "dialoguekg.nq"))
-    with pytest.raises(QueryError, match=r"no built graph at .*missing\.nq"):
-        Loading(tmp_path / "missing.nq").result()
+    with pytest.raises(QueryError, match=r"dialoguekg\.nq: its SHA-256 is not the one SHA256SUMS"):
+        Loading(changed / "dialoguekg.nq").result(checksum)
+    with pytest.raises(QueryError, match=r"cannot read .*missing\.nq \(No such file"):
+        Loading(tmp_path / "missing.nq").result(checksum)
 
 
 def test_the_home_page_counts_the_quads_served(client: TestClient, store: LocalStore) -> None:

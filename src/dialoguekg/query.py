@@ -12,6 +12,7 @@ https://www.w3.org/TR/sparql11-results-csv-tsv/
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -108,7 +109,7 @@ class LocalStore:
     """An in-memory pyoxigraph store loaded from a build's dump (N-Quads: data and ontology
     graphs); ``store`` is the pyoxigraph store itself, for callers that need more than ``query``.
     ``lenient``: the IRIs and language tags are not checked again, for a dump known to be the
-    one the build wrote from checked terms (``serve`` compares its SHA-256 first)."""
+    one the build wrote from checked terms (``Loading`` checks its SHA-256)."""
 
     def __init__(self, dump: Path, *, lenient: bool = False) -> None:
         import pyoxigraph as ox
@@ -143,14 +144,36 @@ class LocalStore:
         return Result(rdf=bytes(body) if body is not None else b"")
 
 
+def lines_of(path: Path, checksum: str | None = None) -> int:
+    """The number of lines of a file, in one read that also checks, given ``checksum``, that
+    its SHA-256 is that one; raises QueryError if it is not or the file cannot be read."""
+    digest = hashlib.sha256()
+    lines = 0
+    try:
+        with path.open("rb") as file:
+            for chunk in iter(lambda: file.read(2**20), b""):
+                lines += chunk.count(b"\n")
+                if checksum is not None:
+                    digest.update(chunk)
+    except OSError as exc:
+        raise QueryError(f"cannot read {path} ({exc.strerror or exc})") from exc
+    if checksum is not None and digest.hexdigest() != checksum:
+        raise QueryError(
+            f"{path}: its SHA-256 is not the one SHA256SUMS lists; the dump changed after the "
+            "build (rebuild it with 'dialoguekg build')"
+        )
+    return lines
+
+
+
 class Loading:
     """A :class:`LocalStore` loading leniently in a thread started at once, so that what the
-    caller does meanwhile (``serve`` imports and sets up its web stack, and checks the dump's
-    SHA-256 against the build's, which the lenient load relies on) overlaps the load:
-    pyoxigraph's parser does not hold the GIL. ``result`` waits for it and raises what the load
-    raised."""
+    caller does meanwhile (``serve`` imports and sets up its web stack) overlaps the load:
+    pyoxigraph's parser does not hold the GIL. Lenient is safe only for the file the build
+    wrote, so ``result`` checks the dump's SHA-256 before it hands the store over."""
 
     def __init__(self, dump: Path) -> None:
+        self.dump = dump
         self._store: LocalStore | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load, args=(dump,), daemon=True)
@@ -162,11 +185,14 @@ class Loading:
         except BaseException as exc:  # a Rust panic too: raised in the caller's thread by result
             self._error = exc
 
-    def result(self) -> LocalStore:
+    def result(self, checksum: str) -> tuple[LocalStore, int]:
+        """The store and the dump's line count, once the dump's SHA-256 (read while the store
+        loads) is ``checksum``, the build's; raises QueryError if not, or what the load raised."""
+        lines = lines_of(self.dump, checksum)
         self._thread.join()
         if self._store is None:
             raise self._error or QueryError("the store did not load")
-        return self._store
+        return self._store, lines
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ share its memory (``zygote``).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +18,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError
 from ..export import read_checksums, release_of
-from ..query import Loading, LocalStore
+from ..query import Loading, LocalStore, lines_of
 from ..release import Release
 from ..vocab import ONTOLOGY_IRI, PREFIXES, curie
 from . import reconcile
@@ -50,27 +49,6 @@ def dump_checksums(dist: Path) -> dict[str, str]:
         raise QueryError(f"no built graph in {dist} ({exc}): run 'dialoguekg build'") from exc
 
 
-def lines_of(path: Path, checksum: str | None = None) -> int:
-    """The number of lines of a file, in one read that also checks, given ``checksum``, that
-    its SHA-256 is that one; raises QueryError if it is not or the file cannot be read."""
-    digest = hashlib.sha256()
-    lines = 0
-    try:
-        with path.open("rb") as file:
-            for chunk in iter(lambda: file.read(2**20), b""):
-                lines += chunk.count(b"\n")
-                if checksum is not None:
-                    digest.update(chunk)
-    except OSError as exc:
-        raise QueryError(f"cannot read {path} ({exc.strerror or exc})") from exc
-    if checksum is not None and digest.hexdigest() != checksum:
-        raise QueryError(
-            f"{path}: its SHA-256 is not the one SHA256SUMS lists; the dump changed after the "
-            "build (rebuild it with 'dialoguekg build')"
-        )
-    return lines
-
-
 @dataclass(frozen=True)
 class Link:
     label: str
@@ -83,8 +61,7 @@ class Site:
     def __init__(
         self, dist: Path, settings: ServeSettings, loading: Loading | None = None
     ) -> None:
-        """``loading``: the dump of ``dist`` already loading, leniently (``serve`` starts it
-        first): it is served only if its SHA-256 is the one the build listed."""
+        """``loading``: the dump of ``dist`` already loading (``serve`` starts it first)."""
         self.dist = dist
         self.settings = settings
         #: The SHA-256 of every file ``build`` wrote, read once (the home page's downloads).
@@ -92,10 +69,14 @@ class Site:
         if DUMP not in self.checksums:
             raise QueryError(f"{dist}/SHA256SUMS names no {DUMP}: rebuild with 'dialoguekg build'")
         self.checksum = self.checksums[DUMP]
-        #: The quads served: the dump's lines, counted while the store loads (``build`` writes
-        #: one quad a line, each once); pyoxigraph counts a store by reading every quad.
-        self.size = lines_of(dist / DUMP, self.checksum if loading else None)
-        self.store = (loading.result() if loading else LocalStore(dist / DUMP)).store
+        #: The quads served: the dump's lines (``build`` writes one quad a line, each once);
+        #: pyoxigraph counts a store by reading every quad.
+        if loading is None:
+            self.size = lines_of(dist / DUMP)
+            self.store = LocalStore(dist / DUMP).store
+        else:
+            loaded, self.size = loading.result(self.checksum)
+            self.store = loaded.store
         self.dump_names = sorted(self.checksums)
         self.term_labels = {
             quad.subject.value: quad.object.value
