@@ -374,7 +374,7 @@ KINDS: dict[str, Kind] = {
                 ),
                 Field("series", "ref:series", DKG.series),
                 Field("ordinal", "int", DKG.ordinal),
-                Field("side_event_of", "ref:meetings", DKG.sideEventOf),
+                Field("side_event_of", "ref:meetings", DKG.sideEventOf, claim=True),
                 Field("start_date", "date", SCHEMA.startDate, required=True, claim=True),
                 Field("end_date", "date", SCHEMA.endDate, claim=True),
                 Field(
