@@ -60,7 +60,7 @@ def test_build_prints_progress_and_a_summary(
     assert summary, captured.out
     counted = [int(n) for n in summary.groups()[:4]]
     assert counted == [records_in(kind) for kind in ("meetings", "persons", "parties", "sources")]
-    assert int(summary.group(5)) == 12  # the facts two claims conflict on (test_verdicts)
+    assert int(summary.group(5)) == 14  # the facts two claims conflict on (test_verdicts)
     assert int(summary.group(6)) == 7 + len(tables.TABLES) + 1  # dumps, tables, descriptor
     for stage in ("reading", "building the graph", "validating", "writing"):
         assert stage in captured.err

@@ -159,7 +159,7 @@ def test_created_meetings_hold_exactly_their_eligible_claims_and_participants(
     )
     label = {r["m"]: r["label"] for r in meetings}
     # every meeting of the graph: none of them has a Wikidata item yet
-    assert set(created) == set(label.values()) and len(created) == 27
+    assert set(created) == set(label.values()) and len(created) == 28
     expected: dict[str, set[Row]] = {name: set() for name in created}
     claims = ask(
         store,

@@ -87,6 +87,8 @@ CONFLICTS = {
     ("meeting/2017", DKG.durationDays),  # 3 against 4 days over the same dates
     ("meeting/2017", DKG.delegateCount),
     ("meeting/2021-summit", DKG.delegateCount),  # 1,000+ against 10,000+
+    ("meeting/2018-africa-special-session", DKG.partyCount),  # 36 attended against 40; 38 / 38+
+    ("meeting/2018-africa-special-session", DKG.countryCount),  # 36 attended against 40
     ("meeting/cpc-dialogue-with-neighbouring-countries-parties-2025", SCHEMA + "startDate"),
     ("meeting/china-celac-political-parties-forum-2015", SCHEMA + "startDate"),  # 8 against 7 Dec
     ("party/amanat", OWL + "sameAs"),
