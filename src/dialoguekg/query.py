@@ -165,7 +165,6 @@ def lines_of(path: Path, checksum: str | None = None) -> int:
     return lines
 
 
-
 class Loading:
     """A :class:`LocalStore` loading leniently in a thread started at once, so that what the
     caller does meanwhile (``serve`` imports and sets up its web stack) overlaps the load:
