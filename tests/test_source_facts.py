@@ -188,11 +188,10 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         # first named by the ninth participants pass; the page does not say which Belgian
         # socialist party it means (the other five: data/ids.yaml)
         "party/socialist-party-belgium",
-        # first named by the twelfth participants pass; not yet looked up in Party Facts
-        "party/democratic-party-of-turkmenistan",
+        # first named by the twelfth and thirteenth participants passes; no line of them in
+        # Party Facts under a name the data records (the other two:
+        # data/ids/participants-lead-35.yaml)
         "party/agrarian-party-of-turkmenistan",
-        # first named by the thirteenth participants pass; not yet looked up in Party Facts
-        "party/tanora-malagasy-vonona",
         "party/asa-vita-no-ifampitsarana",
         # first named by the fourteenth participants pass, part B; no line of them in Party
         # Facts (git grep of the mirror; the other four: data/ids/participants-14b.yaml)
