@@ -18,7 +18,7 @@ import pytest
 from dialoguekg import __version__, export, tables
 from dialoguekg.cli import SETTINGS, main
 
-from .conftest import ROOT, free_port, records_in
+from .conftest import ROOT, free_port, records_in, records_of
 
 
 def test_installed_entry_point_runs() -> None:
@@ -65,6 +65,19 @@ def test_build_prints_progress_and_a_summary(
     for stage in ("reading", "building the graph", "validating", "writing"):
         assert stage in captured.err
     assert "Warning: series schema:endDate: sources disagree (1)" in captured.err
+    links = re.search(
+        r"Wikidata links: Person \d+ of (\d+), .*, Organization (\d+) of (\d+)\n", captured.err
+    )
+    assert links, captured.err
+    organisations = records_of("organisations")
+    linked = {f"organisation/{o['id']}" for o in organisations} & {
+        link["entity"] for link in records_of("links")
+    }
+    assert [int(n) for n in links.groups()] == [
+        records_in("persons"),
+        len(linked),
+        len(organisations),
+    ]
 
 
 def test_validate_sums_warnings_up_by_kind(capsys: pytest.CaptureFixture[str]) -> None:

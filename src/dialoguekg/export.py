@@ -47,6 +47,7 @@ from .vocab import (
     DUMPS_BASE,
     ID,
     ONTOLOGY_IRI,
+    ORG,
     OWL,
     PREFIXES,
     PROV,
@@ -607,7 +608,7 @@ def entity_count(store: ox.Store) -> int:
 def link_counts(store: ox.Store) -> list[str]:
     """``Wikidata links: Person 8 of 15, …``: linked and unlinked entities by class."""
     parts = []
-    for cls in (DKG.Person, DKG.Party, DKG.Country, DKG.City, DKG.StateOffice):
+    for cls in (DKG.Person, DKG.Party, DKG.Country, DKG.City, DKG.StateOffice, ORG.Organization):
         members = _count(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{cls}> }}")
         linked = _count(
             store,
