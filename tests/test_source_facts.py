@@ -188,9 +188,6 @@ def test_party_ids_in_datasets_are_literals_backed_by_claims(compiled: Compiled)
         # first named by the ninth participants pass; the page does not say which Belgian
         # socialist party it means (the other five: data/ids.yaml)
         "party/socialist-party-belgium",
-        # (the Agrarian Party of Turkmenistan and Asa Vita no Ifampitsarana, first named by the
-        # twelfth and thirteenth participants passes, have Party Facts ids since identifier
-        # pass 36a, from the core table: data/ids/identifiers-36a.yaml)
         # first named by the fourteenth participants pass, part B; no line of them in Party
         # Facts (git grep of the mirror; the other four: data/ids/participants-14b.yaml)
         "party/vanuatu-cultural-self-reliance-movement",
