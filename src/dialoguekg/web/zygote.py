@@ -32,11 +32,6 @@ class ZygoteGone(Exception):
     """The zygote is not there to start or report a worker (it ended, or was never started)."""
 
 
-def _exit_code(status: int) -> int:
-    """A wait status as ``subprocess`` gives it: the exit code, or minus the signal's number."""
-    return os.waitstatus_to_exitcode(status)
-
-
 def _zygote(sock: socket.socket, run_worker: Callable[[int, int], None]) -> None:
     """The zygote's loop: answer the server's requests until it closes the socket."""
     while True:
@@ -62,7 +57,8 @@ def _zygote(sock: socket.socket, run_worker: Callable[[int, int], None]) -> None
             flags = os.WNOHANG if verb == "poll" else 0
             try:
                 done, status = os.waitpid(int(argument), flags)
-                answer = "running" if done == 0 else str(_exit_code(status))
+                # as subprocess gives it: the exit code, or minus the signal's number
+                answer = "running" if done == 0 else str(os.waitstatus_to_exitcode(status))
             except (ChildProcessError, ValueError):
                 answer = "unknown"
         sock.sendall(answer.encode("ascii"))
